@@ -1,0 +1,103 @@
+"""The `remiss` command. Each subcommand parses arguments, calls one library function and
+turns the library's typed errors into one friendly line and a non-zero exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from assistant.errors import RemissError
+from assistant.settings import Settings, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+        return int(args.handler(args, settings) or 0)
+    except RemissError as exc:
+        print(f"remiss: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        from pydantic import ValidationError
+
+        if isinstance(exc, ValidationError):
+            fields = ", ".join(f"REMISS_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+            print(f"remiss: ogiltig inställning: {fields}", file=sys.stderr)
+            return 2
+        print(f"remiss: oväntat fel: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("remiss: avbrutet", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="remiss", description="Frågor och svar om betänkanden och remissvar.")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("ingest", help="indexera dokument (standard: korpusen)")
+    p.add_argument("paths", nargs="*", type=Path, help="filer eller mappar")
+    p.add_argument("--rebuild", action="store_true", help="bygg om indexet från början")
+    p.add_argument("--quiet", action="store_true", help="inga förloppsstaplar")
+    p.set_defaults(handler=_lazy("assistant.commands.ingest_cmd", "run"))
+
+    p = sub.add_parser("stats", help="vad indexet innehåller")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=_lazy("assistant.commands.stats_cmd", "run"))
+
+    p = sub.add_parser("search", help="sök stycken")
+    _question_args(p)
+    p.set_defaults(handler=_lazy("assistant.commands.search_cmd", "run"))
+
+    p = sub.add_parser("ask", help="ställ en fråga och få ett svar med källor")
+    _question_args(p)
+    p.set_defaults(handler=_lazy("assistant.commands.ask_cmd", "run"))
+
+    p = sub.add_parser("serve", help="starta chattfönstret i webbläsaren")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(handler=_lazy("assistant.commands.serve_cmd", "run"))
+
+    p = sub.add_parser("eval", help="utvärdera svarskvaliteten")
+    p.add_argument("--dataset", type=Path)
+    p.add_argument("--out", type=Path)
+    p.set_defaults(handler=_lazy("evals.run", "run_cli"))
+
+    p = sub.add_parser("bench", help="mät hastighet och minne")
+    p.add_argument("--scales", default="1,10,100")
+    p.add_argument("--out", type=Path)
+    p.set_defaults(handler=_lazy("evals.bench", "run_cli"))
+    return parser
+
+
+def _question_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("question", nargs="?", help="frågan")
+    p.add_argument("-k", type=int, default=None, help="antal träffar")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--batch", type=Path, help="fil med en fråga per rad; JSON Lines ut")
+    p.add_argument("--org", help="bara denna organisation")
+    p.add_argument("--body", help="bara detta organ (nämnd, förvaltning ...)")
+    p.add_argument("--doc", help="bara detta dokument (id)")
+    p.add_argument("--kind", help="bara denna dokumenttyp")
+
+
+def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], int]:
+    """Import a command only when it runs, so `remiss --help` stays instant."""
+
+    def handler(args: argparse.Namespace, settings: Settings) -> int:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(args, settings)
+
+    return handler
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""`remiss ingest`: progress bars, then a summary table."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.settings import Settings
+from ingest.pipeline import IngestReport, ingest
+from ingest.pipeline import Progress as ProgressHooks
+
+
+class RichProgress(ProgressHooks):
+    """Three bars: files, chunks written, passages embedded."""
+
+    def __init__(self, console: Console) -> None:
+        self._bars = Progress(
+            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console,
+        )
+        self._files = self._bars.add_task("filer", total=0)
+        self._chunks = self._bars.add_task("stycken", total=0)
+        self._embed = self._bars.add_task("inbäddning", total=0)
+
+    def start(self, files: int) -> None:
+        self._bars.update(self._files, total=files)
+        self._bars.start()
+
+    def file_done(self, name: str) -> None:
+        self._bars.advance(self._files)
+
+    def add_embedding_total(self, n: int) -> None:
+        for task in (self._chunks, self._embed):
+            self._bars.update(task, total=(self._bars.tasks[task].total or 0) + n)
+
+    def chunks(self, n: int) -> None:
+        self._bars.advance(self._chunks, n)
+
+    def embedded(self, n: int) -> None:
+        self._bars.advance(self._embed, n)
+
+    def stop(self) -> None:
+        self._bars.stop()
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    console = Console(stderr=True)
+    hooks = ProgressHooks() if args.quiet else RichProgress(console)
+    report = ingest(settings, list(args.paths) or None, progress=hooks, rebuild=args.rebuild)
+    print_report(report, Console())
+    return 0 if report.ok else 1
+
+
+def print_report(report: IngestReport, console: Console) -> None:
+    for warning in report.warnings:
+        console.print(f"[yellow]varning:[/] {warning}", highlight=False)
+    for path, reason in report.failed:
+        console.print(f"[red]misslyckades:[/] {path}: {reason}", highlight=False)
+    table = Table(title="Indexering klar" if report.ok else "Indexering klar, med fel")
+    for column in ("nya", "ändrade", "oförändr.", "borttagna", "fel", "stycken", "inbäddade", "sek"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(len(report.added)), str(len(report.updated)), str(len(report.unchanged)), str(len(report.removed)),
+        str(len(report.failed)), str(report.chunks_total), str(report.embedded), f"{report.seconds:.1f}",
+    )
+    console.print(table)

@@ -1,0 +1,69 @@
+"""BM25 over the indexed chunks with Swedish analysis, persisted beside the index.
+
+Built from the committed chunks of the store and tagged with the store's manifest version,
+so it is rebuilt whenever the collection changes and is always in step with it.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from assistant.swedish import analyse, vocabulary
+from ingest.records import Chunk
+
+
+@dataclass
+class LexicalIndex:
+    version: str
+    chunks: list[Chunk]
+    vocab: frozenset[str]
+    model: bm25s.BM25 | None
+
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk], version: str) -> LexicalIndex:
+        texts = [c.indexed_text() for c in chunks]
+        vocab = vocabulary(texts)
+        model = None
+        if chunks:
+            model = bm25s.BM25(k1=1.2, b=0.75)
+            model.index([analyse(t, vocab) or ["_"] for t in texts], show_progress=False)
+        return cls(version, list(chunks), vocab, model)
+
+    def search(
+        self, question: str, k: int, keep: Callable[[Chunk], bool] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        """Top-k chunks by BM25 score (> 0), optionally only those `keep` accepts."""
+        if self.model is None:
+            return []
+        terms = [t for t in analyse(question, self.vocab) if t in self.model.vocab_dict]
+        if not terms:
+            return []
+        scores = self.model.get_scores(terms)
+        if keep is not None:
+            mask = np.fromiter((keep(c) for c in self.chunks), dtype=bool, count=len(self.chunks))
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> LexicalIndex | None:
+        try:
+            with path.open("rb") as fh:
+                index = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        return index if isinstance(index, cls) else None
+

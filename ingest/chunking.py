@@ -1,0 +1,181 @@
+"""Split sections into token-bounded chunks at sentence and paragraph boundaries.
+
+A chunk never crosses a section (and so never a change of speaker), holds whole sentences
+(a single over-long sentence is cut at word boundaries), and starts with a small overlap of
+the previous chunk's last sentences. Its text is exactly `clean_text[start:end]`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ingest.records import Chunk, DocumentMeta, Section
+from ingest.tokens import count_tokens
+
+# Abbreviations after which a period does not end a sentence.
+_ABBREVIATIONS = (
+    "t.ex", "bl.a", "m.m", "m.fl", "s.k", "d.v.s", "dvs", "t.o.m", "o.s.v", "osv", "p.g.a", "pga",
+    "resp", "ca", "jfr", "kap", "prop", "dnr", "nr", "tf", "f.d", "fr.o.m", "e.d", "st", "s", "bet",
+)
+_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”»)]*\s+(?=[\"”«(]?[A-ZÅÄÖ0-9–-])")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    tokens: int
+
+
+def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of one paragraph, in document offsets."""
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for match in _SENTENCE_BOUNDARY.finditer(text):
+        before = text[begin : match.start()].rstrip("\"”»)")
+        last_word = before.split()[-1].lower().rstrip(".") if before.split() else ""
+        if last_word in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}", last_word):
+            continue
+        spans.append((offset + begin, offset + match.start()))
+        begin = match.end()
+    if begin < len(text):
+        spans.append((offset + begin, offset + len(text)))
+    return [(s, e) for s, e in spans if e > s]
+
+
+def chunk_sections(
+    sections: list[Section],
+    text: str,
+    meta: DocumentMeta,
+    doc_hash: str,
+    max_tokens: int,
+    overlap_tokens: int,
+    fits: Callable[[str], bool] | None = None,
+) -> list[Chunk]:
+    """Chunk every section of one document.
+
+    `fits` is an extra check (the embedder's own token window); a chunk that fails it is
+    split further.
+    """
+    chunks: list[Chunk] = []
+    seen: dict[str, int] = {}
+    for section in _merge_small(sections, text, min_tokens=max(16, max_tokens // 6)):
+        if all(block.is_heading for block in section.blocks):
+            continue  # a heading with nothing under it says nothing on its own
+        units = _units(section, text, max_tokens)
+        for start, end, page in _pack(units, text, max_tokens, overlap_tokens, fits):
+            body = text[start:end]
+            digest = hashlib.sha1(f"{start}:{body}".encode()).hexdigest()[:12]
+            n = seen.get(digest, 0)
+            seen[digest] = n + 1
+            chunk_id = f"{meta.doc_id}:{doc_hash[:10]}:{digest}" + (f"-{n}" if n else "")
+            chunks.append(
+                Chunk(
+                    id=chunk_id,
+                    doc_id=meta.doc_id,
+                    doc_hash=doc_hash,
+                    text=body,
+                    source=meta.source,
+                    title=meta.title,
+                    organisation=meta.organisation,
+                    body=section.body,
+                    kind=meta.kind,
+                    section=" > ".join(section.path),
+                    page=page,
+                    start=start,
+                    end=end,
+                    token_count=count_tokens(body),
+                )
+            )
+    return chunks
+
+
+def _merge_small(sections: list[Section], text: str, min_tokens: int) -> list[Section]:
+    """Join a run of tiny sections of one speaker ("Datum", "Till", ...) with what follows."""
+    merged: list[Section] = []
+    pending: Section | None = None
+    for section in sections:
+        if pending is not None and pending.body == section.body:
+            section = Section(section.path, section.body, pending.blocks + section.blocks)
+        elif pending is not None:
+            merged.append(pending)
+        pending = None
+        size = sum(count_tokens(text[b.start : b.end]) for b in section.blocks)
+        if size < min_tokens:
+            pending = section
+        else:
+            merged.append(section)
+    if pending is not None:
+        merged.append(pending)
+    return merged
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    tokens: int
+    page: int | None
+    paragraph: int
+
+
+def _units(section: Section, text: str, max_tokens: int) -> list[_Unit]:
+    """Sentences of the section (over-long ones cut at words), tagged with their paragraph."""
+    units: list[_Unit] = []
+    for p_index, block in enumerate(section.blocks):
+        spans = [(block.start, block.end)] if block.is_heading else sentence_spans(block.text, block.start)
+        for start, end in spans:
+            tokens = count_tokens(text[start:end])
+            if tokens <= max_tokens:
+                units.append(_Unit(start, end, tokens, block.page, p_index))
+                continue
+            for s, e in _split_words(text, start, end, max_tokens):
+                units.append(_Unit(s, e, count_tokens(text[s:e]), block.page, p_index))
+    return units
+
+
+def _split_words(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
+    pieces: list[tuple[int, int]] = []
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    piece_start = words[0][0]
+    last_end = words[0][1]
+    for w_start, w_end in words[1:]:
+        if count_tokens(text[piece_start:w_end]) > max_tokens:
+            pieces.append((piece_start, last_end))
+            piece_start = w_start
+        last_end = w_end
+    pieces.append((piece_start, last_end))
+    return pieces
+
+
+def _pack(
+    units: list[_Unit],
+    text: str,
+    max_tokens: int,
+    overlap_tokens: int,
+    fits: Callable[[str], bool] | None,
+) -> list[tuple[int, int, int | None]]:
+    """Greedily pack units into chunks of at most max_tokens, with sentence overlap."""
+    out: list[tuple[int, int, int | None]] = []
+    i = 0
+    while i < len(units):
+        j = i
+        while j + 1 < len(units) and count_tokens(text[units[i].start : units[j + 1].end]) <= max_tokens:
+            j += 1
+        while j > i and fits is not None and not fits(text[units[i].start : units[j].end]):
+            j -= 1
+        out.append((units[i].start, units[j].end, units[i].page))
+        if j + 1 >= len(units):
+            break
+        # Overlap: restart at the last sentences of this chunk that fit in overlap_tokens,
+        # but always move forward.
+        k = j + 1
+        budget = overlap_tokens
+        while k - 1 > i and units[k - 1].tokens <= budget and units[k - 1].paragraph == units[j].paragraph:
+            budget -= units[k - 1].tokens
+            k -= 1
+        i = k
+    return out

@@ -1,0 +1,205 @@
+"""Bring the index in step with the files: add new, replace changed, delete removed documents.
+
+Each document is processed on its own; a bad file is reported and skipped, and the version
+already indexed stays searchable. See `assistant.store` for why a killed run is safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.embeddings import EmbeddingCache
+from assistant.settings import Settings
+from assistant.store import Store
+from ingest.catalog import Catalog, document_id, load_catalog
+from ingest.chunking import chunk_sections
+from ingest.clean import clean
+from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
+from ingest.records import Chunk, CleanText, DocumentMeta
+from ingest.sections import split_sections
+
+# Bump when cleaning, sectioning or chunking changes, so every document is redone.
+PIPELINE_VERSION = "3"
+HEADER_RESERVE_TOKENS = 64
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    chunks_total: int = 0
+    chunks_written: int = 0
+    embedded: int = 0
+    garbage_collected: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A document read, cleaned and chunked, ready to embed."""
+
+    meta: DocumentMeta
+    doc_hash: str
+    clean: CleanText
+    chunks: list[Chunk]
+
+
+class Progress:
+    """Callbacks for progress display; the default does nothing."""
+
+    def start(self, files: int) -> None: ...
+    def file_done(self, name: str) -> None: ...
+    def chunks(self, n: int) -> None: ...
+    def embedded(self, n: int) -> None: ...
+    def add_embedding_total(self, n: int) -> None: ...
+    def stop(self) -> None: ...
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
+    """Files to ingest under the given files and folders; also returns the folders scanned."""
+    files: list[Path] = []
+    roots: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            roots.append(path.resolve())
+            files.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
+            )
+        else:
+            files.append(path)
+    return [f.resolve() if f.exists() else f for f in files], roots
+
+
+def document_hash(data: bytes, meta: DocumentMeta, settings: Settings) -> str:
+    """Changes when the bytes, the catalog entry or the chunking settings change."""
+    digest = hashlib.sha256(data)
+    digest.update(json.dumps(meta.__dict__, sort_keys=True, ensure_ascii=False, default=list).encode())
+    digest.update(f"{PIPELINE_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}".encode())
+    return digest.hexdigest()
+
+
+def prepare(path: Path, catalog: Catalog, settings: Settings, fits: Callable[[str], bool] | None) -> Prepared:
+    """Load, clean, sectionise and chunk one file (no I/O besides reading it)."""
+    pages = load(path, int(settings.max_file_mb * 1_000_000))
+    cleaned = clean(pages)
+    if not cleaned.text.strip():
+        raise LoadError(path, "filen innehåller ingen läsbar text")
+    meta = catalog.meta_for(path, str(path), cleaned.blocks)
+    doc_hash = document_hash(path.read_bytes(), meta, settings)
+    sections = split_sections(cleaned.blocks, meta)
+    chunks = chunk_sections(
+        sections, cleaned.text, meta, doc_hash, settings.chunk_tokens, settings.chunk_overlap_tokens, fits
+    )
+    if not chunks:
+        raise LoadError(path, "filen gav inga textstycken att indexera")
+    return Prepared(meta, doc_hash, cleaned, chunks)
+
+
+def ingest(
+    settings: Settings,
+    paths: list[Path] | None = None,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    rebuild: bool = False,
+) -> IngestReport:
+    """Index the files under `paths` (default: the corpus) incrementally; see module doc."""
+    started = time.perf_counter()
+    progress = progress or Progress()
+    report = IngestReport()
+    store = store or Store(settings)
+    if rebuild:
+        store.reset()
+    report.garbage_collected = store.collect_garbage()
+    catalog = load_catalog(settings.catalog_path)
+    files, roots = discover(paths or [settings.corpus_dir])
+    committed = store.manifest(fresh=True)
+    cache = EmbeddingCache(settings.cache_path)
+    progress.start(len(files))
+    seen: set[str] = set()
+    try:
+        for path in files:
+            _ingest_one(path, catalog, settings, store, cache, committed, seen, report, progress)
+            progress.file_done(path.name)
+        for doc_id, entry in committed.items():
+            source = Path(entry.source)
+            if doc_id not in seen and any(source.is_relative_to(r) for r in roots) and not source.exists():
+                store.delete_document(doc_id)
+                report.removed.append(doc_id)
+        store.lexical()  # rebuild and persist BM25 for the new version now, not at first search
+    finally:
+        cache.close()
+        progress.stop()
+    report.chunks_total = store.chunk_count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest_one(
+    path: Path,
+    catalog: Catalog,
+    settings: Settings,
+    store: Store,
+    cache: EmbeddingCache,
+    committed: dict,
+    seen: set[str],
+    report: IngestReport,
+    progress: Progress,
+) -> None:
+    doc_id = document_id(path)
+    seen.add(doc_id)
+    try:
+        if not path.is_file():
+            raise LoadError(path, "filen finns inte")
+        entry = committed.get(doc_id)
+        if entry is not None and entry.source == str(path) and _quick_hash_matches(path, catalog, settings, entry.doc_hash):
+            report.unchanged.append(doc_id)
+            return
+        embedder = store.embedder
+        window = embedder.max_tokens - HEADER_RESERVE_TOKENS
+        prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window)
+    except LoadError as exc:
+        report.failed.append((str(exc.path), exc.reason))
+        return
+    except OSError as exc:
+        report.failed.append((str(path), f"kan inte läsas ({exc.strerror or exc})"))
+        return
+    if entry is not None and entry.doc_hash == prepared.doc_hash:
+        report.unchanged.append(doc_id)
+        return
+    if not prepared.meta.catalogued:
+        report.warnings.append(
+            f"{path.name} finns inte i katalogen {settings.catalog_path.name}; titeln "
+            f"'{prepared.meta.title[:60]}' är gissad. Lägg till filen i katalogen för rätt organisation."
+        )
+    progress.add_embedding_total(len(prepared.chunks))
+    vectors, fresh = cache.embed(
+        store.embedder, [c.indexed_text() for c in prepared.chunks], settings.embed_batch_size, progress.embedded
+    )
+    store.add_chunks(prepared.chunks, vectors)
+    store.commit_document(prepared.meta, prepared.doc_hash, prepared.clean.text, prepared.chunks)
+    progress.chunks(len(prepared.chunks))
+    report.embedded += fresh
+    report.chunks_written += len(prepared.chunks)
+    (report.updated if entry is not None else report.added).append(doc_id)
+
+
+def _quick_hash_matches(path: Path, catalog: Catalog, settings: Settings, doc_hash: str) -> bool:
+    """Compare hashes without cleaning or chunking: the no-op path must be fast."""
+    if path.name not in catalog.entries:
+        return False  # inferred metadata needs the text; fall through to the full path
+    meta = catalog.meta_for(path, str(path), ())
+    return document_hash(path.read_bytes(), meta, settings) == doc_hash
