@@ -67,9 +67,7 @@ class SentenceTransformerEmbeddings(EmbeddingBackend):
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
-            raise ConfigError(
-                "REMISS_EMBEDDER=sentence-transformers kräver paketet: pip install -e '.[st]'"
-            ) from exc
+            raise ConfigError("REMISS_EMBEDDER=sentence-transformers kräver paketet: pip install -e '.[st]'") from exc
         try:
             self._model = SentenceTransformer(model_name, device="cpu")
         except Exception as exc:

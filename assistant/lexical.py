@@ -35,9 +35,7 @@ class LexicalIndex:
             model.index([analyse(t, vocab) or ["_"] for t in texts], show_progress=False)
         return cls(version, list(chunks), vocab, model)
 
-    def search(
-        self, question: str, k: int, keep: Callable[[Chunk], bool] | None = None
-    ) -> list[tuple[Chunk, float]]:
+    def search(self, question: str, k: int, keep: Callable[[Chunk], bool] | None = None) -> list[tuple[Chunk, float]]:
         """Top-k chunks by BM25 score (> 0), optionally only those `keep` accepts."""
         if self.model is None:
             return []
@@ -66,4 +64,3 @@ class LexicalIndex:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
         return index if isinstance(index, cls) else None
-

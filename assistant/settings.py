@@ -74,9 +74,7 @@ class Settings(BaseSettings):
         default=3, ge=1, description="Diversity: max passages per document for cross-body questions."
     )
     reranker_model: str = Field(default="", description="CrossEncoder model; empty = off.")
-    abstain_threshold: float = Field(
-        default=0.5, description="Evidence score below which the assistant abstains."
-    )
+    abstain_threshold: float = Field(default=0.5, description="Evidence score below which the assistant abstains.")
     max_question_chars: int = Field(default=1000, ge=10, description="Longer questions are refused.")
 
     # LLM (optional)

@@ -8,6 +8,7 @@ step leaves the previously committed version searchable; the next ingest cleans 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -149,7 +150,10 @@ class Store:
             if fresh or time.monotonic() - self._manifest.loaded_at > _MANIFEST_TTL_SECONDS:
                 got = self._manifest_col.get(include=["metadatas"])
                 self._manifest = _ManifestCache(
-                    {i: ManifestEntry.from_metadata(i, m) for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)},
+                    {
+                        i: ManifestEntry.from_metadata(i, m)
+                        for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
+                    },
                     time.monotonic(),
                 )
             return self._manifest.entries
@@ -222,10 +226,8 @@ class Store:
     def reset(self) -> None:
         """Drop the whole index (for a rebuild with another embedder)."""
         for name in (self.settings.collection, f"{self.settings.collection}-manifest"):
-            try:
+            with contextlib.suppress(Exception):
                 self._client.delete_collection(name)
-            except Exception:
-                pass
         self._chunks = self._client.create_collection(
             self.settings.collection,
             embedding_function=None,
@@ -269,7 +271,10 @@ class Store:
         committed = self.manifest()
         out: list[tuple[Chunk, float]] = []
         for i, d, m, dist in zip(
-            got["ids"][0], (got["documents"] or [[]])[0], (got["metadatas"] or [[]])[0], (got["distances"] or [[]])[0],
+            got["ids"][0],
+            (got["documents"] or [[]])[0],
+            (got["metadatas"] or [[]])[0],
+            (got["distances"] or [[]])[0],
             strict=True,
         ):
             if _is_committed(m, committed):
@@ -286,10 +291,8 @@ class Store:
             index = LexicalIndex.load(path)
             if index is None or index.version != version:
                 index = LexicalIndex.build(self.committed_chunks(), version)
-                try:
+                with contextlib.suppress(OSError):  # a read-only data dir still searches
                     index.save(path)
-                except OSError:
-                    pass  # a read-only data dir still searches, it just rebuilds next time
             self._lexical = index
             return index
 

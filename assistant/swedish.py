@@ -12,19 +12,42 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import Stemmer
 
 _FOLD = str.maketrans(
     {
-        "é": "e", "è": "e", "ê": "e", "ë": "e", "á": "a", "à": "a", "â": "a", "ü": "u", "ú": "u",
-        "ù": "u", "û": "u", "í": "i", "ì": "i", "î": "i", "ï": "i", "ó": "o", "ò": "o", "ô": "o",
-        "ç": "c", "ñ": "n", "æ": "ä", "ø": "ö",
+        "é": "e",
+        "è": "e",
+        "ê": "e",
+        "ë": "e",
+        "á": "a",
+        "à": "a",
+        "â": "a",
+        "ü": "u",
+        "ú": "u",
+        "ù": "u",
+        "û": "u",
+        "í": "i",
+        "ì": "i",
+        "î": "i",
+        "ï": "i",
+        "ó": "o",
+        "ò": "o",
+        "ô": "o",
+        "ç": "c",
+        "ñ": "n",
+        "æ": "ä",
+        "ø": "ö",
     }
 )
 _WORD = re.compile(r"[a-zåäö0-9]+")
 STOPWORDS = frozenset(
-    ["och", "i", "att", "det", "som", "på", "är", "av", "för", "med", "till", "den", "har", "de", "inte", "om", "ett", "han", "men", "var", "jag", "sig", "från", "vi", "så", "kan", "man", "när", "år", "säger", "hon", "under", "också", "efter", "eller", "nu", "sin", "där", "vid", "mot", "ska", "skall", "dem", "alla", "andra", "hur", "vad", "vilka", "vilken", "vilket", "vem", "varför", "denna", "detta", "dessa", "sina", "sitt", "deras", "dess", "hans", "hennes", "mycket", "mer", "mest", "bara", "även", "ut", "upp", "in", "över", "än", "då", "sedan", "blir", "bli", "blev", "varit", "vara", "skulle", "kunna", "många", "någon", "något", "några", "samt", "the", "of", "and", "to", "in", "is", "what", "are", "which", "who", "how", "does", "do", "on", "for", "a", "an", "it", "this", "that", "they", "their", "about", "tycker", "anser", "säga", "sägs", "enligt"]
+    word
+    for line in (Path(__file__).parent / "stopwords_sv.txt").read_text(encoding="utf-8").splitlines()
+    if not line.startswith("#")
+    for word in line.split()
 )
 _MIN_PART = 3
 

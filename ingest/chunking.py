@@ -17,8 +17,32 @@ from ingest.tokens import count_tokens
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = (
-    "t.ex", "bl.a", "m.m", "m.fl", "s.k", "d.v.s", "dvs", "t.o.m", "o.s.v", "osv", "p.g.a", "pga",
-    "resp", "ca", "jfr", "kap", "prop", "dnr", "nr", "tf", "f.d", "fr.o.m", "e.d", "st", "s", "bet",
+    "t.ex",
+    "bl.a",
+    "m.m",
+    "m.fl",
+    "s.k",
+    "d.v.s",
+    "dvs",
+    "t.o.m",
+    "o.s.v",
+    "osv",
+    "p.g.a",
+    "pga",
+    "resp",
+    "ca",
+    "jfr",
+    "kap",
+    "prop",
+    "dnr",
+    "nr",
+    "tf",
+    "f.d",
+    "fr.o.m",
+    "e.d",
+    "st",
+    "s",
+    "bet",
 )
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”»)]*\s+(?=[\"”«(]?[A-ZÅÄÖ0-9–-])")
 
@@ -35,7 +59,7 @@ def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     begin = 0
     for match in _SENTENCE_BOUNDARY.finditer(text):
-        before = text[begin : match.start()].rstrip("\"”»)")
+        before = text[begin : match.start()].rstrip('"”»)')
         last_word = before.split()[-1].lower().rstrip(".") if before.split() else ""
         if last_word in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}", last_word):
             continue

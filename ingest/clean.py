@@ -20,7 +20,7 @@ _NUMBERED_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z][.)])\s+\S")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+([A-ZÅÄÖ].*)$")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,3}(?=\S)(.+?)(?<=\S)\*{1,3}(?![\w*])")
-_SENTENCE_END = ".!?:;…\"”»)"
+_SENTENCE_END = '.!?:;…"”»)'
 
 
 @dataclass
@@ -120,9 +120,7 @@ def _join_lines(lines: Sequence[_Line], soft_gap: int) -> list[tuple[int, str, i
             raw = "- " + _LIST_MARKER.sub("", raw, count=1) if _LIST_MARKER.match(raw) else raw
         text = normalise_inline(raw)
         if text and text not in ("-", "- "):
-            level, text = (0, text) if is_item and not _NUMBERED_HEADING.match(text) else _heading_level(
-                text, single
-            )
+            level, text = (0, text) if is_item and not _NUMBERED_HEADING.match(text) else _heading_level(text, single)
             text = normalise_inline(text)
             if text:
                 paragraphs.append((level, text, page))

@@ -76,7 +76,8 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
         if path.is_dir():
             roots.append(path.resolve())
             files.extend(
-                p for p in sorted(path.rglob("*"))
+                p
+                for p in sorted(path.rglob("*"))
                 if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
             )
         else:
@@ -165,7 +166,11 @@ def _ingest_one(
         if not path.is_file():
             raise LoadError(path, "filen finns inte")
         entry = committed.get(doc_id)
-        if entry is not None and entry.source == str(path) and _quick_hash_matches(path, catalog, settings, entry.doc_hash):
+        if (
+            entry is not None
+            and entry.source == str(path)
+            and _quick_hash_matches(path, catalog, settings, entry.doc_hash)
+        ):
             report.unchanged.append(doc_id)
             return
         embedder = store.embedder

@@ -18,7 +18,10 @@ class RichProgress(ProgressHooks):
 
     def __init__(self, console: Console) -> None:
         self._bars = Progress(
-            TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
             console=console,
         )
         self._files = self._bars.add_task("filer", total=0)
@@ -63,7 +66,13 @@ def print_report(report: IngestReport, console: Console) -> None:
     for column in ("nya", "ändrade", "oförändr.", "borttagna", "fel", "stycken", "inbäddade", "sek"):
         table.add_column(column, justify="right")
     table.add_row(
-        str(len(report.added)), str(len(report.updated)), str(len(report.unchanged)), str(len(report.removed)),
-        str(len(report.failed)), str(report.chunks_total), str(report.embedded), f"{report.seconds:.1f}",
+        str(len(report.added)),
+        str(len(report.updated)),
+        str(len(report.unchanged)),
+        str(len(report.removed)),
+        str(len(report.failed)),
+        str(report.chunks_total),
+        str(report.embedded),
+        f"{report.seconds:.1f}",
     )
     console.print(table)
