@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     )
     embed_base_url: str = Field(default="", description="OpenAI-compatible /v1 base URL.")
     embed_api_key: SecretStr = Field(default=SecretStr(""), description="Key for embed_base_url.")
+    embed_cache: Path | None = Field(
+        default=None, description="Embedding cache file (default: embedding-cache.sqlite in the data dir)."
+    )
     embed_batch_size: int = Field(default=32, ge=1, le=1024, description="Texts per batch.")
 
     # Chroma
@@ -117,7 +120,7 @@ class Settings(BaseSettings):
 
     @property
     def cache_path(self) -> Path:
-        return self.data_dir / "embedding-cache.sqlite"
+        return self.embed_cache or self.data_dir / "embedding-cache.sqlite"
 
     @property
     def feedback_path(self) -> Path:

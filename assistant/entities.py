@@ -1,0 +1,128 @@
+"""Which organisations and bodies a question names, and names the corpus does not know.
+
+Aliases come from the index's own manifest (organisation and body names), so a new
+inquiry's remissinstanser are recognised without code changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.swedish import normalise
+
+_GENERIC = frozenset(
+    [
+        "centrum",
+        "region",
+        "stad",
+        "kommun",
+        "kommunen",
+        "landsting",
+        "universitet",
+        "högskola",
+        "nämnd",
+        "nämnden",
+        "förvaltningen",
+        "kontoret",
+        "styrelsen",
+        "för",
+        "och",
+        "av",
+        "i",
+    ]
+)
+_KNOWN_CAPITALISED = frozenset(
+    [
+        "sverige",
+        "sveriges",
+        "swedish",
+        "sweden",
+        "english",
+        "svenska",
+        "sou",
+        "skl",
+        "skr",
+        "ska",
+        "vad",
+        "vilka",
+        "vilken",
+        "vem",
+        "hur",
+        "när",
+        "var",
+        "what",
+        "which",
+        "who",
+        "how",
+        "when",
+        "where",
+        "why",
+        "does",
+        "do",
+        "is",
+        "are",
+        "the",
+        "och",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A name found in a question and what it points to."""
+
+    field: str  # "organisation" or "body"
+    value: str
+
+
+def aliases(name: str) -> set[str]:
+    """Lower-case ways to refer to a name: in full, its parenthesis, its proper nouns."""
+    out: set[str] = set()
+    main = re.sub(r"\(.*?\)", "", name).strip()
+    out.add(normalise(main))
+    for inner in re.findall(r"\((.*?)\)", name):
+        out.add(normalise(inner))
+    for word in re.findall(r"[A-ZÅÄÖ][\wåäöÅÄÖ-]+", main):
+        low = normalise(word)
+        if low in _GENERIC or len(low) < 4 or low.endswith("-"):
+            continue
+        out.add(low[:-1] if low.endswith("s") and len(low) > 5 else low)
+    return {a for a in out if len(a) >= 3}
+
+
+def find_targets(question: str, organisations: set[str], bodies: set[str]) -> list[Target]:
+    """Organisations and bodies named in the question (genitive -s allowed)."""
+    text = normalise(question)
+    found: list[Target] = []
+    for field_name, names in (("body", bodies), ("organisation", organisations)):
+        for name in sorted(names):
+            for alias in aliases(name):
+                if re.search(rf"(?<![\wåäö]){re.escape(alias)}s?(?![\wåäö])", text):
+                    found.append(Target(field_name, name))
+                    break
+    # A body alias that is also an organisation alias ("stockholm") counts as organisation only.
+    org_hits = {t.value for t in found if t.field == "organisation"}
+    return [t for t in found if t.field == "organisation" or not _only_org_alias(t.value, question, org_hits)]
+
+
+def _only_org_alias(body: str, question: str, organisations: set[str]) -> bool:
+    text = normalise(question)
+    org_aliases = {a for o in organisations for a in aliases(o)}
+    return all(a in org_aliases for a in aliases(body) if re.search(rf"(?<![\wåäö]){re.escape(a)}s?(?![\wåäö])", text))
+
+
+def unknown_names(question: str, vocabulary: frozenset[str]) -> list[str]:
+    """Capitalised words (not sentence-initial) the corpus never uses: another city, say."""
+    unknown: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):
+        tokens = re.findall(r"[\wÅÄÖåäö][\wÅÄÖåäö-]*", sentence)
+        for token in tokens[1:]:
+            if not token[0].isupper() or len(token) < 3:
+                continue
+            low = normalise(token)
+            base = low[:-1] if low.endswith("s") else low
+            if low in _KNOWN_CAPITALISED or low in vocabulary or base in vocabulary:
+                continue
+            unknown.append(token)
+    return unknown

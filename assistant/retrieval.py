@@ -1,0 +1,224 @@
+"""Hybrid retrieval: dense (Chroma) + Swedish BM25, fused with reciprocal-rank fusion.
+
+Questions that name an organisation or body lift that speaker's passages; questions across
+bodies get at most `max_per_document` passages per document, so one long answer cannot
+crowd out the rest. An optional cross-encoder reorders the fused list.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.entities import Target, find_targets, unknown_names
+from assistant.records import Hit
+from assistant.settings import Settings
+from assistant.store import Store
+from ingest.records import Chunk
+
+_ACROSS = re.compile(
+    r"\b(remissinstans\w*|vilka|jämför\w*|skiljer|olika|alla|flera|instanser|several|which|compare|differ\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Metadata filters; empty strings mean no filter."""
+
+    organisation: str = ""
+    body: str = ""
+    doc_id: str = ""
+    kind: str = ""
+
+    def where(self) -> dict | None:
+        clauses = [
+            {key: value}
+            for key, value in (
+                ("organisation", self.organisation),
+                ("body", self.body),
+                ("doc_id", self.doc_id),
+                ("kind", self.kind),
+            )
+            if value
+        ]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def keep(self, chunk: Chunk) -> bool:
+        return (
+            (not self.organisation or chunk.organisation == self.organisation)
+            and (not self.body or chunk.body == self.body)
+            and (not self.doc_id or chunk.doc_id == self.doc_id)
+            and (not self.kind or chunk.kind == self.kind)
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.organisation or self.body or self.doc_id or self.kind)
+
+
+@dataclass
+class Retrieval:
+    """Hits plus what the retriever learnt about the question (for abstention)."""
+
+    hits: list[Hit]
+    targets: list[Target] = field(default_factory=list)
+    unknown_names: list[str] = field(default_factory=list)
+    top_dense: float = 0.0
+    top_lexical: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class HybridSearcher:
+    """The retrieval logic, independent of LangChain (the retriever below wraps it)."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._reranker: Any = None
+
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+        settings = self.settings
+        k = k or settings.top_k
+        filters = filters or Filters()
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        manifest = self.store.manifest()
+        organisations = {e.organisation for e in manifest.values()}
+        bodies = {b for e in manifest.values() for b in e.bodies}
+        targets = find_targets(question, organisations, bodies)
+        lexical = self.store.lexical()
+        unknown = unknown_names(question, lexical.vocab)
+        t1 = time.perf_counter()
+        vector = self.store.embedder.embed_query(question)
+        t2 = time.perf_counter()
+        dense = self.store.dense_search(vector, settings.candidate_k, filters.where())
+        t3 = time.perf_counter()
+        lex = lexical.search(question, settings.candidate_k, filters.keep if filters.active else None)
+        t4 = time.perf_counter()
+        hits = self._fuse(dense, lex, targets)
+        if self._wants_rerank():
+            hits = self._rerank(question, hits[: max(3 * k, 20)])
+        hits = self._diversify(question, hits, targets, filters, k)
+        timings.update(
+            {
+                "entities": t1 - t0,
+                "embed": t2 - t1,
+                "dense": t3 - t2,
+                "lexical": t4 - t3,
+                "fuse": time.perf_counter() - t4,
+            }
+        )
+        return Retrieval(
+            hits=hits,
+            targets=targets,
+            unknown_names=unknown,
+            top_dense=max((s for _, s in dense), default=0.0),
+            top_lexical=max((s for _, s in lex), default=0.0),
+            timings=timings,
+        )
+
+    def _fuse(
+        self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]], targets: list[Target]
+    ) -> list[Hit]:
+        rrf = self.settings.rrf_k
+        scores: dict[str, float] = {}
+        chunks: dict[str, Chunk] = {}
+        found: dict[str, list[str]] = {}
+        dense_scores: dict[str, float] = {}
+        lexical_scores: dict[str, float] = {}
+        for name, results, store in (("dense", dense, dense_scores), ("lexical", lexical, lexical_scores)):
+            for rank, (chunk, score) in enumerate(results, start=1):
+                scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (rrf + rank)
+                chunks[chunk.id] = chunk
+                found.setdefault(chunk.id, []).append(name)
+                store[chunk.id] = score
+        if targets:
+            # Lift the named speakers' passages by the weight of a first-rank hit.
+            for chunk_id, chunk in chunks.items():
+                if any(getattr(chunk, t.field) == t.value for t in targets):
+                    scores[chunk_id] += 1.0 / (rrf + 1)
+        ordered = sorted(scores, key=lambda cid: -scores[cid])
+        return [
+            Hit(
+                chunk=chunks[cid],
+                score=scores[cid],
+                rank=i,
+                retrievers=tuple(found[cid]),
+                dense_score=dense_scores.get(cid),
+                lexical_score=lexical_scores.get(cid),
+            )
+            for i, cid in enumerate(ordered, start=1)
+        ]
+
+    def _diversify(self, question: str, hits: list[Hit], targets: list[Target], filters: Filters, k: int) -> list[Hit]:
+        """Cap passages per document when the question looks across bodies."""
+        across = not filters.active and (len(targets) != 1 or bool(_ACROSS.search(question)))
+        if not across:
+            chosen = hits[:k]
+        else:
+            per_doc: dict[str, int] = {}
+            chosen = []
+            for hit in hits:
+                n = per_doc.get(hit.chunk.doc_id, 0)
+                if n < self.settings.max_per_document:
+                    per_doc[hit.chunk.doc_id] = n + 1
+                    chosen.append(hit)
+                if len(chosen) == k:
+                    break
+        return [
+            Hit(h.chunk, h.score, i, h.retrievers, h.dense_score, h.lexical_score)
+            for i, h in enumerate(chosen, start=1)
+        ]
+
+    def _wants_rerank(self) -> bool:
+        return bool(self.settings.reranker_model)
+
+    def _rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
+        if self._reranker is None:
+            from sentence_transformers import CrossEncoder
+
+            self._reranker = CrossEncoder(self.settings.reranker_model, device="cpu")
+        scores = self._reranker.predict([(question, h.chunk.indexed_text()) for h in hits])
+        order = sorted(range(len(hits)), key=lambda i: -float(scores[i]))
+        return [
+            Hit(
+                hits[i].chunk,
+                float(scores[i]),
+                r,
+                (*hits[i].retrievers, "rerank"),
+                hits[i].dense_score,
+                hits[i].lexical_score,
+            )
+            for r, i in enumerate(order, start=1)
+        ]
+
+
+class RemissRetriever(BaseRetriever):
+    """LangChain seam: the hybrid search as a `BaseRetriever` returning `Document`s."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    searcher: Any
+    k: int = 6
+    filters: Filters = Filters()
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        result = self.searcher.search(query, self.k, self.filters)
+        return [hit_to_document(h) for h in result.hits]
+
+
+def hit_to_document(hit: Hit) -> Document:
+    return Document(page_content=hit.chunk.text, metadata=hit.as_json(), id=hit.chunk.id)
+
+
+SearchFn = Callable[[str, int | None, Filters | None], Retrieval]
