@@ -12,59 +12,16 @@ from dataclasses import dataclass
 from assistant.swedish import normalise
 
 _GENERIC = frozenset(
-    [
-        "centrum",
-        "region",
-        "stad",
-        "kommun",
-        "kommunen",
-        "landsting",
-        "universitet",
-        "högskola",
-        "nämnd",
-        "nämnden",
-        "förvaltningen",
-        "kontoret",
-        "styrelsen",
-        "för",
-        "och",
-        "av",
-        "i",
-    ]
+    """
+    centrum region stad kommun kommunen landsting universitet högskola nämnd nämnden förvaltningen
+    kontoret styrelsen för och av i
+    """.split()
 )
 _KNOWN_CAPITALISED = frozenset(
-    [
-        "sverige",
-        "sveriges",
-        "swedish",
-        "sweden",
-        "english",
-        "svenska",
-        "sou",
-        "skl",
-        "skr",
-        "ska",
-        "vad",
-        "vilka",
-        "vilken",
-        "vem",
-        "hur",
-        "när",
-        "var",
-        "what",
-        "which",
-        "who",
-        "how",
-        "when",
-        "where",
-        "why",
-        "does",
-        "do",
-        "is",
-        "are",
-        "the",
-        "och",
-    ]
+    """
+    sverige sveriges swedish sweden english svenska sou skl skr ska vad vilka vilken vem hur när
+    var what which who how when where why does do is are the och
+    """.split()
 )
 
 

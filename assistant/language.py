@@ -5,72 +5,16 @@ from __future__ import annotations
 import re
 
 _EN = frozenset(
-    [
-        "the",
-        "what",
-        "which",
-        "who",
-        "how",
-        "does",
-        "do",
-        "is",
-        "are",
-        "about",
-        "think",
-        "thinks",
-        "of",
-        "to",
-        "and",
-        "in",
-        "on",
-        "for",
-        "with",
-        "say",
-        "says",
-        "propose",
-        "proposes",
-        "why",
-        "when",
-        "where",
-        "their",
-        "they",
-        "should",
-        "would",
-        "according",
-        "between",
-    ]
+    """
+    the what which who how does do is are about think thinks of to and in on for with say says propose
+    proposes why when where their they should would according between
+    """.split()
 )
 _SV = frozenset(
-    [
-        "och",
-        "vad",
-        "vilka",
-        "vilken",
-        "vem",
-        "hur",
-        "är",
-        "om",
-        "att",
-        "det",
-        "som",
-        "på",
-        "för",
-        "med",
-        "till",
-        "tycker",
-        "anser",
-        "säger",
-        "föreslår",
-        "varför",
-        "när",
-        "var",
-        "deras",
-        "de",
-        "ska",
-        "skulle",
-        "enligt",
-        "mellan",
-    ]
+    """
+    och vad vilka vilken vem hur är om att det som på för med till tycker anser säger föreslår varför
+    när var deras de ska skulle enligt mellan
+    """.split()
 )
 
 
