@@ -87,7 +87,14 @@ class HybridSearcher:
         self.settings = settings
         self._reranker: Any = None
 
-    def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
+    def search(
+        self,
+        question: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        retrievers: tuple[str, ...] = ("dense", "lexical"),
+    ) -> Retrieval:
+        """Top-k hits. `retrievers` selects a baseline: ("dense",) or ("lexical",) alone."""
         settings = self.settings
         k = k or settings.top_k
         filters = filters or Filters()
@@ -100,11 +107,16 @@ class HybridSearcher:
         lexical = self.store.lexical()
         unknown = unknown_names(question, lexical.vocab)
         t1 = time.perf_counter()
-        vector = self.store.embedder.embed_query(question)
+        dense: list[tuple[Chunk, float]] = []
+        lex: list[tuple[Chunk, float]] = []
+        if "dense" in retrievers:
+            vector = self.store.embedder.embed_query(question)
         t2 = time.perf_counter()
-        dense = self.store.dense_search(vector, settings.candidate_k, filters.where())
+        if "dense" in retrievers:
+            dense = self.store.dense_search(vector, settings.candidate_k, filters.where())
         t3 = time.perf_counter()
-        lex = lexical.search(question, settings.candidate_k, filters.keep if filters.active else None)
+        if "lexical" in retrievers:
+            lex = lexical.search(question, settings.candidate_k, filters.keep if filters.active else None)
         t4 = time.perf_counter()
         hits = self._fuse(dense, lex, targets)
         if self._wants_rerank():
