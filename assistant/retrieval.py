@@ -118,8 +118,9 @@ class HybridSearcher:
         if "lexical" in retrievers:
             lex = lexical.search(question, settings.candidate_k, filters.keep if filters.active else None)
         t4 = time.perf_counter()
-        hits = self._fuse(dense, lex, targets)
-        if self._wants_rerank():
+        full = len(retrievers) > 1  # baselines get neither the speaker lift nor reranking
+        hits = self._fuse(dense, lex, targets if full else [])
+        if full and self._wants_rerank():
             hits = self._rerank(question, hits[: max(3 * k, 20)])
         hits = self._diversify(question, hits, targets, filters, k)
         timings.update(
