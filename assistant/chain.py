@@ -14,9 +14,9 @@ from dataclasses import dataclass, field, replace
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.entities import aliases, find_targets
+from assistant.entities import aliases, find_targets, unknown_organisations
 from assistant.errors import QuestionError
-from assistant.extractive import compose, question_terms, select_sentences
+from assistant.extractive import compose, coverage, question_terms, select_sentences
 from assistant.language import detect_language
 from assistant.llm import LLMAnswerer, LLMUnavailable, validate_citations
 from assistant.prompts import message
@@ -172,20 +172,38 @@ class Assistant:
 
     # -- answerers -------------------------------------------------------------------------
     def _abstain_reason(self, turn: Turn) -> str | None:
-        """Why the evidence is too weak to answer, or None when it is strong enough."""
+        """Why the evidence is too weak to answer, or None when it is strong enough.
+
+        In order: names of organisations or proper nouns the corpus does not know; weak
+        dense + lexical match; for Swedish questions, no sentence that covers the question's
+        content words (IDF-weighted), in the named speaker's passages when one is named;
+        a question for a figure that no matching sentence states.
+        """
         r = turn.retrieval
         lang = turn.language
+        prompts = self.settings.prompts_dir
         if r is None or not r.hits:
             return ""
-        if r.unknown_names and not r.targets:
-            return message(self.settings.prompts_dir, lang, "unknown_names", names=", ".join(r.unknown_names))
+        manifest = self.store.manifest()
+        organisations = {e.organisation for e in manifest.values()}
+        bodies = {b for e in manifest.values() for b in e.bodies}
+        strangers = unknown_organisations(turn.standalone, organisations, bodies)
+        if strangers or (r.unknown_names and not r.targets):
+            return message(prompts, lang, "unknown_names", names=", ".join(strangers or r.unknown_names))
         if evidence_score(r) < self.settings.abstain_threshold:
             return ""
+        lexical = self.store.lexical()
+        terms = question_terms(turn.standalone, lexical.vocab, r.targets)
+        if lang == "sv" and terms:
+            spoken = [h for h in r.hits if any(getattr(h.chunk, t.field) == t.value for t in r.targets)]
+            if coverage(r.hits, terms, lexical.vocab, lexical.idf) < self.settings.min_coverage:
+                return ""
+            if r.targets and coverage(spoken, terms, lexical.vocab, lexical.idf) < self.settings.min_speaker_coverage:
+                return ""
         if _FIGURE.search(turn.question):
-            terms = question_terms(turn.standalone, self.store.lexical().vocab, r.targets)
-            sentences = select_sentences(r.hits[:3], terms, self.store.lexical().vocab)
+            sentences = select_sentences(r.hits[:4], terms, lexical.vocab)
             if not any(re.search(r"\d", s.text) for s in sentences):
-                return message(self.settings.prompts_dir, lang, "no_figure")
+                return message(prompts, lang, "no_figure")
         return None
 
     def _extractive(self, turn: Turn) -> Answer:

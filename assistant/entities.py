@@ -83,3 +83,22 @@ def unknown_names(question: str, vocabulary: frozenset[str]) -> list[str]:
                 continue
             unknown.append(token)
     return unknown
+
+
+_ORG_PHRASE = re.compile(
+    r"\b(?:(?:Region|Landstinget|Kommunen|Staden)\s+[A-ZÅÄÖ][\wåäö-]+"
+    r"|[A-ZÅÄÖ][\wåäö-]+\s+(?:kommun|kommuns|stad|stads|län|läns|region|municipality|city\s+council)"
+    r"|City\s+of\s+[A-ZÅÄÖ][\wåäö-]+)\b"
+)
+
+
+def unknown_organisations(question: str, organisations: set[str], bodies: set[str]) -> list[str]:
+    """Phrases like "Uppsala kommun" or "Region Skåne" that name no organisation in the index."""
+    known = {a for name in organisations | bodies for a in aliases(name)}
+    unknown = []
+    for match in _ORG_PHRASE.finditer(question):
+        phrase = normalise(match.group(0))
+        words = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in re.findall(r"[\wåäö-]+", phrase)]
+        if not any(w in known or phrase in known for w in words if w not in _GENERIC):
+            unknown.append(match.group(0))
+    return unknown

@@ -8,6 +8,7 @@ writes a claim of its own, so it cannot state what the sources do not say.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.entities import Target, aliases
@@ -36,7 +37,7 @@ class Sentence:
 
 def question_terms(question: str, vocab: frozenset[str], targets: list[Target]) -> set[str]:
     """Content terms of the question, without the names of the speakers it asks about."""
-    names = {t for target in targets for a in aliases(target.value) for t in analyse(a)}
+    names = {t for target in targets for a in aliases(target.value) for t in analyse(f"{a} {a}s")}
     return {t for t in analyse(question, vocab) if t not in names}
 
 
@@ -97,3 +98,19 @@ def compose(sentences: list[Sentence], heading: str) -> tuple[str, list[Citation
         lines.extend(quotes)
         lines.append("")
     return "\n".join(lines).strip(), citations
+
+
+def coverage(hits: list[Hit], terms: set[str], vocab: frozenset[str], idf: Callable[[str], float]) -> float:
+    """Best share (IDF-weighted) of the question's terms that one sentence of the hits contains.
+
+    0 when no sentence shares a word with the question; 1 when one sentence has them all.
+    """
+    total = sum(idf(t) for t in terms)
+    if total == 0:
+        return 0.0
+    best = 0.0
+    for hit in hits:
+        for sentence in candidate_sentences(hit, terms, vocab):
+            words = set(analyse(sentence.text, vocab))
+            best = max(best, sum(idf(t) for t in terms & words) / total)
+    return best

@@ -6,6 +6,7 @@ so it is rebuilt whenever the collection changes and is always in step with it.
 
 from __future__ import annotations
 
+import math
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ import numpy as np
 from assistant.swedish import analyse, vocabulary
 from ingest.records import Chunk
 
+LEXICAL_FORMAT = 2  # bump when the analysis or the pickled fields change
+
 
 @dataclass
 class LexicalIndex:
@@ -24,16 +27,27 @@ class LexicalIndex:
     chunks: list[Chunk]
     vocab: frozenset[str]
     model: bm25s.BM25 | None
+    document_frequency: dict[str, int]
+    format: int = LEXICAL_FORMAT
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk], version: str) -> LexicalIndex:
         texts = [c.indexed_text() for c in chunks]
         vocab = vocabulary(texts)
+        analysed = [analyse(t, vocab) or ["_"] for t in texts]
+        frequency: dict[str, int] = {}
+        for terms in analysed:
+            for term in set(terms):
+                frequency[term] = frequency.get(term, 0) + 1
         model = None
         if chunks:
             model = bm25s.BM25(k1=1.2, b=0.75)
-            model.index([analyse(t, vocab) or ["_"] for t in texts], show_progress=False)
-        return cls(version, list(chunks), vocab, model)
+            model.index(analysed, show_progress=False)
+        return cls(version, list(chunks), vocab, model, frequency)
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency: rare terms weigh more when judging evidence."""
+        return math.log(1 + len(self.chunks) / (1 + self.document_frequency.get(term, 0)))
 
     def search(self, question: str, k: int, keep: Callable[[Chunk], bool] | None = None) -> list[tuple[Chunk, float]]:
         """Top-k chunks by BM25 score (> 0), optionally only those `keep` accepts."""
@@ -63,4 +77,5 @@ class LexicalIndex:
                 index = pickle.load(fh)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
-        return index if isinstance(index, cls) else None
+        fresh = isinstance(index, cls) and vars(index).get("format") == LEXICAL_FORMAT
+        return index if fresh else None

@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     )
     reranker_model: str = Field(default="", description="CrossEncoder model; empty = off.")
     abstain_threshold: float = Field(default=0.5, description="Evidence score below which the assistant abstains.")
+    min_coverage: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="Swedish questions: least share of question words a source sentence must hold.",
+    )
+    min_speaker_coverage: float = Field(
+        default=0.10, ge=0, le=1, description="The same, within the passages of a speaker the question names."
+    )
     max_question_chars: int = Field(default=1000, ge=10, description="Longer questions are refused.")
 
     # LLM (optional)

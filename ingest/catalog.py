@@ -64,7 +64,10 @@ def load_catalog(path: Path) -> Catalog:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: katalogen går inte att läsa som TOML ({exc})") from exc
     entries: dict[str, dict] = {}
-    for i, entry in enumerate(data.get("documents", []), start=1):
+    documents = data.get("documents", [])
+    if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
+        raise CatalogError(f"{path}: skriv varje dokument som en tabell [[documents]] (med dubbla hakparenteser)")
+    for i, entry in enumerate(documents, start=1):
         for name in REQUIRED_FIELDS:
             if not str(entry.get(name, "")).strip():
                 raise CatalogError(f"{path}: dokument nr {i} saknar fältet '{name}'; lägg till det")

@@ -44,7 +44,7 @@ _ABBREVIATIONS = (
     "s",
     "bet",
 )
-_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])[\"”»)]*\s+(?=[\"”«(]?[A-ZÅÄÖ0-9–-])")
+_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])([\"”»)]*)\s+(?=[\"”«(]?[A-ZÅÄÖ0-9–-])")
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,11 @@ def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     begin = 0
     for match in _SENTENCE_BOUNDARY.finditer(text):
-        before = text[begin : match.start()].rstrip('"”»)')
+        before = text[begin : match.start()]
         last_word = before.split()[-1].lower().rstrip(".") if before.split() else ""
         if last_word in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}", last_word):
             continue
-        spans.append((offset + begin, offset + match.start()))
+        spans.append((offset + begin, offset + match.start() + len(match.group(1))))
         begin = match.end()
     if begin < len(text):
         spans.append((offset + begin, offset + len(text)))
@@ -161,13 +161,17 @@ def _units(section: Section, text: str, max_tokens: int) -> list[_Unit]:
     return units
 
 
-def _split_words(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int]]:
+def _split_words(
+    text: str, start: int, end: int, max_tokens: int, fits: Callable[[str], bool] | None = None
+) -> list[tuple[int, int]]:
+    """Cut one over-long sentence at word boundaries into pieces within the limits."""
     pieces: list[tuple[int, int]] = []
     words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
     piece_start = words[0][0]
     last_end = words[0][1]
     for w_start, w_end in words[1:]:
-        if count_tokens(text[piece_start:w_end]) > max_tokens:
+        candidate = text[piece_start:w_end]
+        if count_tokens(candidate) > max_tokens or (fits is not None and not fits(candidate)):
             pieces.append((piece_start, last_end))
             piece_start = w_start
         last_end = w_end
@@ -191,15 +195,23 @@ def _pack(
             j += 1
         while j > i and fits is not None and not fits(text[units[i].start : units[j].end]):
             j -= 1
-        out.append((units[i].start, units[j].end, units[i].page))
+        if j == i and fits is not None and not fits(text[units[i].start : units[i].end]):
+            for piece_start, piece_end in _split_words(text, units[i].start, units[i].end, max_tokens, fits):
+                out.append((piece_start, piece_end, units[i].page))
+        else:
+            out.append((units[i].start, units[j].end, units[i].page))
         if j + 1 >= len(units):
             break
         # Overlap: restart at the last sentences of this chunk that fit in overlap_tokens,
-        # but always move forward.
+        # but only when the next chunk then still reaches past this one.
         k = j + 1
         budget = overlap_tokens
         while k - 1 > i and units[k - 1].tokens <= budget and units[k - 1].paragraph == units[j].paragraph:
             budget -= units[k - 1].tokens
             k -= 1
+        if k <= j:
+            span = text[units[k].start : units[j + 1].end]
+            if count_tokens(span) > max_tokens or (fits is not None and not fits(span)):
+                k = j + 1
         i = k
     return out

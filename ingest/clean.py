@@ -8,6 +8,7 @@ still visible; the stored text keeps them as their own blocks without markdown m
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ _NUMBERED_ITEM = re.compile(r"^\s*(?:\d{1,2}[.)]|[a-z][.)])\s+\S")
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2})*)\.?\s+([A-ZÅÄÖ].*)$")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,3}(?=\S)(.+?)(?<=\S)\*{1,3}(?![\w*])")
+_CONJUNCTIONS = frozenset({"och", "eller", "samt", "respektive", "resp", "som", "till"})
 _SENTENCE_END = '.!?:;…"”»)'
 
 
@@ -61,7 +63,7 @@ def _split_lines(pages: Sequence[Page]) -> list[_Line]:
     lines: list[_Line] = []
     raw_offset = 0
     for page in pages:
-        gap = 2 if lines else 0  # a page break is a soft paragraph hint
+        gap = 0  # a page break alone does not end a paragraph; the line heuristics decide
         text = page.text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
         for raw in text.split("\n"):
             if raw.strip():
@@ -77,8 +79,11 @@ def _is_double_spaced(lines: Sequence[_Line]) -> bool:
     """True for extractions where (nearly) every line is followed by a blank line."""
     if len(lines) < 20:
         return False
-    gaps = [line.gap_before for line in lines[1:]]
-    return sum(1 for g in gaps if g >= 1) / len(gaps) > 0.8
+    pairs = list(itertools.pairwise(lines))
+    blank_after = sum(1 for _, nxt in pairs if nxt.gap_before >= 1) / len(pairs)
+    # Sentences broken across a blank line: the next line goes on in lower case.
+    mid_sentence = sum(1 for _, nxt in pairs if nxt.gap_before >= 1 and nxt.text.strip()[:1].islower()) / len(pairs)
+    return blank_after > 0.8 and mid_sentence > 0.2
 
 
 def _heading_level(text: str, is_single_line: bool) -> tuple[int, str]:
@@ -162,7 +167,10 @@ def _breaks_before(prev_raw: str, line: _Line, soft_gap: int, lines_so_far: int)
 
 def _is_hyphenated(prev_raw: str, nxt: str) -> bool:
     """A word split as 'kommun-' + 'sektorn'; 'utrymmet- ' with a space after is a dash."""
-    return bool(re.search(r"[A-Za-zÅÄÖåäöéü]-$", prev_raw)) and nxt[:1].islower()
+    if not (re.search(r"[A-Za-zÅÄÖåäöéü]-$", prev_raw) and nxt[:1].islower()):
+        return False
+    first_word = nxt.split()[0].rstrip(",.")
+    return first_word not in _CONJUNCTIONS  # "hälso-\noch sjukvård" keeps its dash
 
 
 def _glue(left: str, right: str) -> str:

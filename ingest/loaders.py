@@ -95,10 +95,11 @@ def _load_docx(path: Path) -> str:
     import zipfile
 
     from docx import Document as DocxDocument
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         doc = DocxDocument(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise LoadError(path, f"DOCX-filen är trasig och kan inte läsas ({exc})") from exc
     lines: list[str] = []
     for para in doc.paragraphs:
@@ -127,6 +128,8 @@ def _load_html(path: Path) -> str:
         tag.decompose()
     lines: list[str] = []
     for el in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li"]):
+        if el.name == "p" and el.find_parent("li") is not None:
+            continue  # the list item already carries this paragraph's text
         text = " ".join(el.get_text(" ").split())
         if not text:
             continue

@@ -13,9 +13,7 @@ from assistant.retrieval import Filters
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
-    return Filters(
-        organisation=args.org or "", body=args.body or "", doc_id=args.doc or "", kind=args.kind or ""
-    )
+    return Filters(organisation=args.org or "", body=args.body or "", doc_id=args.doc or "", kind=args.kind or "")
 
 
 def read_batch(path: Path) -> Iterator[str]:
@@ -48,7 +46,7 @@ def run_questions(
             print(json.dumps(record, ensure_ascii=False), flush=True)
         return status
     if args.question is None:
-        raise QuestionError("Ange en fråga, till exempel: remiss ask \"Vad är tillitsbaserad styrning?\"")
+        raise QuestionError('Ange en fråga, till exempel: remiss ask "Vad är tillitsbaserad styrning?"')
     record = one(args.question)
     if args.json:
         print(json.dumps(record if "answer" in record else record["hits"], ensure_ascii=False, indent=2))
