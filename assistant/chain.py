@@ -31,9 +31,13 @@ _FOLLOW_UP = re.compile(
     r"they|them|their|it|this|that|those)\b",
     re.IGNORECASE,
 )
+_STANCE_QUESTION = re.compile(
+    r"\b(tycker|anser|säger|sa|ser\b.*\bpå|syn på|ställning|inställning|think|say|says|view|position|opinion)\b",
+    re.IGNORECASE,
+)
 _FIGURE = re.compile(
     r"\b(hur mycket|hur många|vilket belopp|belopp\w*|kronor|miljoner|miljarder|procent|antal\w*|kostar|kostnad\w*|"
-    r"how much|how many|amount|budget\w*|number of)\b",
+    r"how much|how many|number of)\b",
     re.IGNORECASE,
 )
 
@@ -198,11 +202,13 @@ class Assistant:
             spoken = [h for h in r.hits if any(getattr(h.chunk, t.field) == t.value for t in r.targets)]
             if coverage(r.hits, terms, lexical.vocab, lexical.idf) < self.settings.min_coverage:
                 return ""
-            if r.targets and coverage(spoken, terms, lexical.vocab, lexical.idf) < self.settings.min_speaker_coverage:
+            asks_stance = _STANCE_QUESTION.search(turn.question) is not None
+            named_coverage = coverage(spoken, terms, lexical.vocab, lexical.idf)
+            if r.targets and asks_stance and named_coverage < self.settings.min_speaker_coverage:
                 return ""
         if _FIGURE.search(turn.question):
-            sentences = select_sentences(r.hits[:4], terms, lexical.vocab)
-            if not any(re.search(r"\d", s.text) for s in sentences):
+            topic = {t for t in terms if not _FIGURE.search(t)}
+            if coverage(r.hits[:4], topic, lexical.vocab, lexical.idf, digits_only=True) < 0.5:
                 return message(prompts, lang, "no_figure")
         return None
 

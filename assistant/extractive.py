@@ -21,6 +21,10 @@ _STANCE = re.compile(
     r"rekommenderar|ställer sig|delar|avstyrker|tillstyrker|framhåller|betonar|saknar|menar|vill)\b",
     re.IGNORECASE,
 )
+_NUMBER = re.compile(
+    r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo\w*|trettio|hundra\w*|tusen\w*|miljon\w*|miljard\w*)\b",
+    re.IGNORECASE,
+)
 MAX_SENTENCES = 6
 MAX_PER_HIT = 2
 
@@ -100,10 +104,17 @@ def compose(sentences: list[Sentence], heading: str) -> tuple[str, list[Citation
     return "\n".join(lines).strip(), citations
 
 
-def coverage(hits: list[Hit], terms: set[str], vocab: frozenset[str], idf: Callable[[str], float]) -> float:
+def coverage(
+    hits: list[Hit],
+    terms: set[str],
+    vocab: frozenset[str],
+    idf: Callable[[str], float],
+    digits_only: bool = False,
+) -> float:
     """Best share (IDF-weighted) of the question's terms that one sentence of the hits contains.
 
     0 when no sentence shares a word with the question; 1 when one sentence has them all.
+    With `digits_only`, only sentences that state a number count (for "how many" questions).
     """
     total = sum(idf(t) for t in terms)
     if total == 0:
@@ -111,6 +122,8 @@ def coverage(hits: list[Hit], terms: set[str], vocab: frozenset[str], idf: Calla
     best = 0.0
     for hit in hits:
         for sentence in candidate_sentences(hit, terms, vocab):
+            if digits_only and not _NUMBER.search(sentence.text):
+                continue
             words = set(analyse(sentence.text, vocab))
             best = max(best, sum(idf(t) for t in terms & words) / total)
     return best
