@@ -18,10 +18,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.entities import Target, find_targets, unknown_names
+from assistant.entities import Target, aliases, find_targets, unknown_names
 from assistant.records import Hit
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.swedish import normalise
 from ingest.records import Chunk
 
 _ACROSS = re.compile(
@@ -86,6 +87,7 @@ class HybridSearcher:
         self.store = store
         self.settings = settings
         self._reranker: Any = None
+        self._topic_cache: dict[tuple[str, str], bool] = {}
 
     def search(
         self,
@@ -119,7 +121,8 @@ class HybridSearcher:
             lex = lexical.search(question, settings.candidate_k, filters.keep if filters.active else None)
         t4 = time.perf_counter()
         full = len(retrievers) > 1  # baselines get neither the speaker lift nor reranking
-        hits = self._fuse(dense, lex, targets if full else [])
+        speakers = [t for t in targets if not self._is_topic(t)]
+        hits = self._fuse(dense, lex, speakers if full else [])
         if full and self._wants_rerank():
             hits = self._rerank(question, hits[: max(3 * k, 20)])
         hits = self._diversify(question, hits, targets, filters, k)
@@ -150,9 +153,10 @@ class HybridSearcher:
         found: dict[str, list[str]] = {}
         dense_scores: dict[str, float] = {}
         lexical_scores: dict[str, float] = {}
+        weights = {"dense": 1.0, "lexical": self.settings.lexical_weight}
         for name, results, store in (("dense", dense, dense_scores), ("lexical", lexical, lexical_scores)):
             for rank, (chunk, score) in enumerate(results, start=1):
-                scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (rrf + rank)
+                scores[chunk.id] = scores.get(chunk.id, 0.0) + weights[name] / (rrf + rank)
                 chunks[chunk.id] = chunk
                 found.setdefault(chunk.id, []).append(name)
                 store[chunk.id] = score
@@ -176,7 +180,7 @@ class HybridSearcher:
 
     def _diversify(self, question: str, hits: list[Hit], targets: list[Target], filters: Filters, k: int) -> list[Hit]:
         """Cap passages per document when the question looks across bodies."""
-        across = not filters.active and (len(targets) != 1 or bool(_ACROSS.search(question)))
+        across = not filters.active and (len(targets) > 1 or bool(_ACROSS.search(question)))
         if not across:
             chosen = hits[:k]
         else:
@@ -193,6 +197,17 @@ class HybridSearcher:
             Hit(h.chunk, h.score, i, h.retrievers, h.dense_score, h.lexical_score)
             for i, h in enumerate(chosen, start=1)
         ]
+
+    def _is_topic(self, target: Target) -> bool:
+        """A name most documents talk about ("Tillitsdelegationen") is a topic, not a speaker to lift."""
+        lexical = self.store.lexical()
+        key = (lexical.version, target.value)
+        if key not in self._topic_cache:
+            names = aliases(target.value)
+            docs = {c.doc_id for c in lexical.chunks}
+            mentioning = {c.doc_id for c in lexical.chunks if any(name in normalise(c.text) for name in names)}
+            self._topic_cache[key] = len(docs) > 2 and len(mentioning) > len(docs) / 2
+        return self._topic_cache[key]
 
     def _wants_rerank(self) -> bool:
         return bool(self.settings.reranker_model)

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     top_k: int = Field(default=6, ge=1, le=50, description="Passages per answer.")
     candidate_k: int = Field(default=40, ge=5, le=500, description="Candidates per retriever.")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    lexical_weight: float = Field(default=0.7, ge=0, le=2, description="Weight of BM25 in the fusion (dense = 1).")
     max_per_document: int = Field(
         default=3, ge=1, description="Diversity: max passages per document for cross-body questions."
     )

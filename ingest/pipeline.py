@@ -24,7 +24,7 @@ from ingest.records import Chunk, CleanText, DocumentMeta
 from ingest.sections import split_sections
 
 # Bump when cleaning, sectioning or chunking changes, so every document is redone.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 HEADER_RESERVE_TOKENS = 64
 
 

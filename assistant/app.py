@@ -1,0 +1,202 @@
+"""The chat window (Gradio): streamed, cited answers, source cards, filters, onboarding, feedback.
+
+Each browser session keeps its own conversation in `gr.State`; the assistant and its models
+are shared by the process. Event handlers are thin: each calls one library function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant.chain import Assistant
+from assistant.errors import RemissError
+from assistant.records import Answer
+from assistant.retrieval import Filters
+from assistant.settings import Settings
+from assistant.store import Store
+from assistant.ui.render import (
+    answer_markdown,
+    append_feedback,
+    conversation_markdown,
+    feedback_record,
+    safe_text,
+    source_cards,
+)
+
+UI_DIR = Path(__file__).parent / "ui"
+ALL = "Alla"
+
+
+def _read_ui(name: str) -> str:
+    return (UI_DIR / name).read_text(encoding="utf-8")
+
+
+def suggestions() -> list[str]:
+    return [line.strip() for line in _read_ui("suggestions.sv.txt").splitlines() if line.strip()]
+
+
+def mode_line(assistant: Assistant) -> str:
+    if assistant.llm is not None:
+        name = safe_text(assistant.llm.name)
+        return f"Svarsläge: språkmodellen **{name}** (faller tillbaka på citat om den inte svarar)"
+    return "Svarsläge: **sammanställning av citat ur källorna** (ingen språkmodell)"
+
+
+def catalog_rows(store: Store) -> list[list[str]]:
+    rows = [
+        [e.organisation, e.body, e.kind, e.date, e.reference, e.title]
+        for e in sorted(store.manifest().values(), key=lambda e: (e.organisation, e.title))
+    ]
+    return rows or [["(inga dokument indexerade)", "", "", "", "", ""]]
+
+
+def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
+    store = assistant.store
+    manifest = store.manifest(fresh=True)
+    organisations = sorted({e.organisation for e in manifest.values()})
+    bodies = sorted({b for e in manifest.values() for b in e.bodies})
+    documents = sorted((e.title, e.doc_id) for e in manifest.values())
+    kinds = sorted({e.kind for e in manifest.values() if e.kind})
+
+    @lru_cache(maxsize=256)
+    def document_text(doc_id: str) -> str:
+        return store.document_text(doc_id)
+
+    def filters_of(org: str, body: str, doc: str, kind: str) -> Filters:
+        return Filters(
+            organisation="" if org in ("", ALL, None) else org,
+            body="" if body in ("", ALL, None) else body,
+            doc_id="" if doc in ("", ALL, None) else doc,
+            kind="" if kind in ("", ALL, None) else kind,
+        )
+
+    def respond(
+        question: str, chat: list[dict], answers: list[Answer], org: str, body: str, doc: str, kind: str
+    ) -> Iterator[tuple[Any, ...]]:
+        chat = [*chat, {"role": "user", "content": safe_text(question or "")}]
+        history = [(a.question, a.text) for a in answers]
+        partial = ""
+        try:
+            for piece in assistant.stream(question or "", history, filters_of(org, body, doc, kind)):
+                if isinstance(piece, Answer):
+                    docs = {c.hit.chunk.doc_id: document_text(c.hit.chunk.doc_id) for c in piece.citations}
+                    final = [*chat, {"role": "assistant", "content": answer_markdown(piece)}]
+                    yield final, [*answers, piece], source_cards(piece, docs), ""
+                    return
+                partial += piece
+                yield [*chat, {"role": "assistant", "content": safe_text(partial)}], answers, gr.skip(), ""
+        except RemissError as exc:
+            yield [*chat, {"role": "assistant", "content": safe_text(str(exc))}], answers, "", question
+        except Exception as exc:
+            text = f"Något gick fel ({type(exc).__name__}). Försök igen, eller kontakta den som driver tjänsten."
+            yield [*chat, {"role": "assistant", "content": text}], answers, "", question
+
+    def give_feedback(vote: str, comment: str, answers: list[Answer]) -> tuple[str, str]:
+        if not answers:
+            return "Ställ en fråga först, sedan kan du ge omdöme om svaret.", comment
+        if vote not in ("upp", "ner"):
+            return "Välj tumme upp eller ner.", comment
+        append_feedback(settings.feedback_path, feedback_record(answers[-1], vote, comment or ""))
+        return "Tack! Omdömet är sparat.", ""
+
+    def export(answers: list[Answer]) -> Any:
+        if not answers:
+            return gr.update(value=None, visible=False)
+        folder = settings.data_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"samtal-{datetime.now():%Y%m%d-%H%M%S-%f}.md"
+        path.write_text(conversation_markdown(answers), encoding="utf-8")
+        return gr.update(value=str(path), visible=True)
+
+    def clear() -> tuple[list, list, str, str]:
+        return [], [], "", ""
+
+    with gr.Blocks(title="remiss – frågor om betänkanden och remissvar") as demo:
+        gr.Markdown(
+            "# remiss\nFrågor och svar om Tillitsdelegationens betänkanden och remissvaren på dem – med källor."
+        )
+        gr.Markdown(mode_line(assistant), elem_id="mode-line")
+        answers_state = gr.State([])
+        with gr.Tabs(selected="chat") as tabs:
+            with gr.Tab("Chatt", id="chat"), gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Samtal", height=480, elem_id="chat", sanitize_html=True, feedback_options=None
+                    )
+                    question = gr.Textbox(
+                        label="Din fråga",
+                        placeholder="Till exempel: Vad tycker Malmö om riktade statsbidrag?",
+                        elem_id="question",
+                        max_lines=4,
+                    )
+                    with gr.Row():
+                        send = gr.Button("Skicka", variant="primary", elem_id="send")
+                        reset = gr.Button("Nytt samtal", elem_id="reset")
+                        export_button = gr.Button("Exportera samtal", elem_id="export")
+                    export_file = gr.File(label="Samtalet som Markdown", visible=False, elem_id="export-file")
+                    gr.Markdown("### Källor")
+                    sources = gr.HTML("", elem_id="sources")
+                with gr.Column(scale=1):
+                    gr.Markdown("### Filter")
+                    org = gr.Dropdown([ALL, *organisations], value=ALL, label="Organisation", elem_id="f-org")
+                    body = gr.Dropdown([ALL, *bodies], value=ALL, label="Organ (talare)", elem_id="f-body")
+                    doc = gr.Dropdown([(ALL, ALL), *documents], value=ALL, label="Dokument", elem_id="f-doc")
+                    kind = gr.Dropdown([ALL, *kinds], value=ALL, label="Dokumenttyp", elem_id="f-kind")
+                    gr.Markdown("### Omdöme om senaste svaret")
+                    vote = gr.Radio([("👍 Bra", "upp"), ("👎 Dåligt", "ner")], label="Omdöme", elem_id="vote")
+                    comment = gr.Textbox(label="Kommentar (frivillig)", lines=2, elem_id="comment")
+                    send_feedback = gr.Button("Skicka omdöme", elem_id="send-feedback")
+                    feedback_status = gr.Markdown("", elem_id="feedback-status")
+            with gr.Tab("Kom igång", id="onboarding"):
+                gr.Markdown(_read_ui("onboarding.sv.md"))
+                gr.Dataframe(
+                    catalog_rows(store),
+                    headers=["Organisation", "Organ", "Typ", "Datum", "Diarienummer", "Titel"],
+                    interactive=False,
+                    label="Dokument i underlaget",
+                    elem_id="catalog",
+                )
+                gr.Markdown("### Föreslagna frågor")
+                suggestion_buttons = [gr.Button(text, size="sm", elem_classes=["suggestion"]) for text in suggestions()]
+
+        inputs = [question, chatbot, answers_state, org, body, doc, kind]
+        outputs = [chatbot, answers_state, sources, question]
+        send.click(respond, inputs, outputs, concurrency_id="answer")
+        question.submit(respond, inputs, outputs, concurrency_id="answer")
+        reset.click(clear, None, [chatbot, answers_state, sources, question], queue=False)
+        export_button.click(export, answers_state, export_file)
+        send_feedback.click(give_feedback, [vote, comment, answers_state], [feedback_status, comment])
+        for button in suggestion_buttons:
+            button.click(
+                lambda text=button.value: (text, gr.Tabs(selected="chat")), None, [question, tabs], queue=False
+            ).then(respond, inputs, outputs, concurrency_id="answer")
+    return demo
+
+
+def launch(settings: Settings, store: Store, block: bool = True) -> gr.Blocks:
+    """Start the app on settings.host:settings.port (127.0.0.1 unless told otherwise)."""
+    assistant = Assistant(settings, store)
+    demo = build_app(settings, assistant)
+    auth = None
+    if settings.auth_user:
+        auth = (settings.auth_user, settings.auth_password.get_secret_value())
+    demo.queue(default_concurrency_limit=settings.concurrency)
+    demo.launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        auth=auth,
+        auth_message="Logga in för att använda remiss." if auth else None,
+        show_error=False,
+        quiet=False,
+        prevent_thread_lock=not block,
+        allowed_paths=[str(settings.data_dir / "exports")],
+        css=_read_ui("style.css"),
+        footer_links=[],
+    )
+    return demo

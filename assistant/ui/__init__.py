@@ -1,0 +1,1 @@
+"""Pieces of the chat window that do not need Gradio: rendering, feedback, export."""

@@ -1,0 +1,119 @@
+"""Render answers and sources as safe HTML/Markdown, store feedback, export conversations.
+
+Every piece of user or document text is HTML-escaped here, so a question or a document that
+contains `<img src=x onerror=alert(1)>` shows those characters and runs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+
+from assistant.records import Answer, Citation
+
+CONTEXT_CHARS = 600
+_FEEDBACK_LOCK = threading.Lock()
+
+
+def safe_text(text: str) -> str:
+    """Escape HTML and Markdown-active characters so text renders as itself."""
+    escaped = escape(text, quote=False)
+    for char in ("\\", "`", "*", "_", "[", "]", "#", "|"):
+        escaped = escaped.replace(char, "\\" + char)
+    return escaped
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer as chat Markdown: notices in italics, then the text (escaped, bold kept)."""
+    parts = [f"*{safe_text(n)}*" for n in answer.notices]
+    body = safe_text(answer.text)
+    body = body.replace("\\*\\*", "**")  # the extractive answer's body headings
+    body = body.replace("\\[", "[").replace("\\]", "]")  # citation numbers [n]
+    parts.append(body)
+    return "\n\n".join(parts)
+
+
+def source_cards(answer: Answer, document_text: dict[str, str]) -> str:
+    """One collapsible card per citation; opening it shows the quote marked in its context."""
+    if not answer.citations:
+        return ""
+    cards = [_card(c, document_text.get(c.hit.chunk.doc_id, "")) for c in answer.citations]
+    return "<div class='sources'>" + "".join(cards) + "</div>"
+
+
+def _card(citation: Citation, full_text: str) -> str:
+    chunk = citation.hit.chunk
+    who = chunk.organisation if chunk.body == chunk.organisation else f"{chunk.organisation} – {chunk.body}"
+    meta = [escape(chunk.title)]
+    if chunk.section:
+        meta.append(escape(chunk.section))
+    if chunk.page:
+        meta.append(f"s. {chunk.page}")
+    meta.append(f"poäng {citation.hit.score:.3f}")
+    start, end = citation.quote_start, citation.quote_end
+    if full_text and 0 <= start < end <= len(full_text):
+        before = full_text[max(0, start - CONTEXT_CHARS) : start]
+        after = full_text[end : end + CONTEXT_CHARS]
+        context = (
+            ("… " if start > CONTEXT_CHARS else "")
+            + escape(before)
+            + f"<mark>{escape(full_text[start:end])}</mark>"
+            + escape(after)
+            + (" …" if end + CONTEXT_CHARS < len(full_text) else "")
+        )
+    else:
+        context = f"<mark>{escape(citation.quote)}</mark>"
+    return (
+        f"<details class='source-card' data-n='{citation.n}'>"
+        f"<summary>[{citation.n}] {escape(who)}</summary>"
+        f"<div class='meta'>{' · '.join(meta)}</div>"
+        f"<div class='context'>{context}</div>"
+        "</details>"
+    )
+
+
+def feedback_record(answer: Answer, vote: str, comment: str) -> dict:
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "question": answer.question,
+        "answer": answer.text,
+        "citations": [
+            {"n": c.n, "doc_id": c.hit.chunk.doc_id, "body": c.hit.chunk.body, "quote": c.quote}
+            for c in answer.citations
+        ],
+        "vote": vote,
+        "comment": comment.strip(),
+        "mode": answer.mode,
+    }
+
+
+def append_feedback(path: Path, record: dict) -> None:
+    """Append one JSON line; a lock keeps concurrent sessions from interleaving lines."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    with _FEEDBACK_LOCK, path.open("a", encoding="utf-8") as fh:
+        fh.write(line)
+
+
+def conversation_markdown(answers: Sequence[Answer]) -> str:
+    """The whole conversation with its sources, for download."""
+    lines = ["# Samtal med remiss", ""]
+    for i, answer in enumerate(answers, start=1):
+        lines += [f"## Fråga {i}: {answer.question}", "", answer.text, ""]
+        if answer.citations:
+            lines.append("### Källor")
+            for c in answer.citations:
+                chunk = c.hit.chunk
+                page = f", s. {chunk.page}" if chunk.page else ""
+                lines.append(
+                    f"- [{c.n}] {chunk.organisation}, {chunk.body}: {chunk.title} ({chunk.section or '—'}{page}) "
+                    f"– ”{' '.join(c.quote.split())}”"
+                )
+            lines.append("")
+        lines.append(f"*Läge: {answer.mode}*")
+        lines.append("")
+    return "\n".join(lines)

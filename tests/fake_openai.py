@@ -1,0 +1,274 @@
+"""A tiny scripted OpenAI-compatible chat server for tests (no network beyond 127.0.0.1).
+
+    with FakeOpenAI() as server:
+        server.script(Reply("Malmö välkomnar ... [1]"), Status(500), Delay(5.0))
+        settings = settings.model_copy(update={"llm_base_url": server.base_url, ...})
+        ...
+        server.requests[0].messages   # what the client sent
+
+Each POST /v1/chat/completions takes the next behaviour from the queue; requests with
+`"stream": true` get Server-Sent Events (`data: {...chat.completion.chunk...}` lines, then
+`data: [DONE]`), others one `chat.completion` JSON object. An empty queue answers 500 so an
+unexpected request shows up as a failure, and is counted in `unscripted`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Answer with `text`; streamed in `pieces` roughly equal chunks."""
+
+    text: str
+    pieces: int = 4
+    pause: float = 0.01  # seconds between streamed chunks
+
+
+@dataclass(frozen=True)
+class Status:
+    """Answer with an HTTP error status and an OpenAI-style error body.
+
+    With `echo_key`, the error message repeats the Authorization header it received, as a
+    careless server might: the client must never show it to the user.
+    """
+
+    code: int
+    message: str = "scripted failure"
+    echo_key: bool = False
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Sleep before answering (longer than the client's timeout), then reply `text`."""
+
+    seconds: float
+    text: str = "för sent"
+
+
+Behaviour = Reply | Status | Delay
+
+
+@dataclass
+class Received:
+    """One request the server got."""
+
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        return list(self.body.get("messages", []))
+
+    def content(self, role: str) -> str:
+        """All message contents of one role ("system", "user"), joined."""
+        return "\n".join(_text(m.get("content")) for m in self.messages if m.get("role") == role)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def split_text(text: str, pieces: int) -> list[str]:
+    """`text` in about `pieces` consecutive chunks (never empty ones)."""
+    if not text:
+        return []
+    size = max(1, -(-len(text) // max(1, pieces)))
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+@dataclass
+class _State:
+    queue: deque[Behaviour] = field(default_factory=deque)
+    requests: list[Received] = field(default_factory=list)
+    unscripted: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = {"_raw": raw.decode("utf-8", "replace")}
+        state = self.server.state
+        with state.lock:
+            state.requests.append(Received(self.path, body, {k.lower(): v for k, v in self.headers.items()}))
+            behaviour = state.queue.popleft() if state.queue else None
+            if behaviour is None:
+                state.unscripted += 1
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._error(404, f"unknown path {self.path}")
+            return
+        try:
+            if behaviour is None:
+                self._error(500, "no scripted behaviour left")
+            elif isinstance(behaviour, Status):
+                message = behaviour.message
+                if behaviour.echo_key:
+                    message += f" (received {self.headers.get('Authorization', '')})"
+                self._error(behaviour.code, message)
+            elif isinstance(behaviour, Delay):
+                if not state.stopping.wait(behaviour.seconds):
+                    self._reply(body, Reply(behaviour.text))
+            else:
+                self._reply(body, behaviour)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (timeout): nothing to do
+
+    def _error(self, code: int, message: str) -> None:
+        payload = json.dumps({"error": {"message": message, "type": "scripted", "code": str(code)}}).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def _reply(self, request: dict[str, Any], reply: Reply) -> None:
+        model = str(request.get("model", "test-model"))
+        created = int(time.time())
+        if request.get("stream"):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()  # HTTP/1.0: the body ends when the connection closes
+
+            def event(delta: dict[str, Any], finish: str | None) -> None:
+                chunk = {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": model,
+                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                }
+                self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                self.wfile.flush()
+
+            event({"role": "assistant", "content": ""}, None)
+            for piece in split_text(reply.text, reply.pieces):
+                event({"content": piece}, None)
+                if reply.pause:
+                    time.sleep(reply.pause)
+            event({}, "stop")
+            self.wfile.write(b"data: [DONE]\n\n")
+            self.wfile.flush()
+            return
+        payload = json.dumps(
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": created,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": reply.text},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            },
+            ensure_ascii=False,
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, state: _State) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+
+
+class FakeOpenAI:
+    """The scripted server, running in a background thread while in use."""
+
+    def __init__(self) -> None:
+        self._state = _State()
+        self._server = _Server(self._state)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._state.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- scripting and inspection ------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def script(self, *behaviours: Behaviour) -> None:
+        with self._state.lock:
+            self._state.queue.extend(behaviours)
+
+    def reset(self) -> None:
+        with self._state.lock:
+            self._state.queue.clear()
+            self._state.requests.clear()
+            self._state.unscripted = 0
+
+    @property
+    def requests(self) -> list[Received]:
+        with self._state.lock:
+            return list(self._state.requests)
+
+    @property
+    def pending(self) -> int:
+        with self._state.lock:
+            return len(self._state.queue)
+
+    @property
+    def unscripted(self) -> int:
+        with self._state.lock:
+            return self._state.unscripted
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 with nothing listening (connection refused)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

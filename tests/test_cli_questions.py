@@ -1,0 +1,164 @@
+"""`remiss search` and `remiss ask` as a user runs them: a subprocess on the ingested corpus."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import Settings
+
+HIT_KEYS = {
+    "rank",
+    "score",
+    "text",
+    "doc_id",
+    "source",
+    "title",
+    "organisation",
+    "body",
+    "section",
+    "page",
+    "start",
+    "end",
+}
+MALMO_Q = "Vad tycker Malmö om riktade statsbidrag?"
+
+
+@pytest.fixture
+def remiss(corpus_settings: Settings, tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
+    env.update(
+        {
+            "REMISS_DATA_DIR": str(corpus_settings.data_dir),
+            "REMISS_CORPUS_DIR": str(corpus_settings.corpus_dir),
+            "REMISS_EMBED_CACHE": str(corpus_settings.cache_path),
+            "REMISS_CONFIG": str(tmp_path / "no-config.toml"),
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "assistant.cli", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=180,
+        )
+
+    return run
+
+
+def assert_hit(hit: dict) -> None:
+    assert set(hit) >= HIT_KEYS, HIT_KEYS - set(hit)
+    assert isinstance(hit["rank"], int) and isinstance(hit["score"], float)
+    assert hit["text"] and hit["doc_id"] and hit["organisation"] and hit["body"] and hit["title"]
+    assert isinstance(hit["start"], int) and isinstance(hit["end"], int) and hit["start"] < hit["end"]
+    assert hit["page"] is None or isinstance(hit["page"], int)
+
+
+def test_search_json(remiss, corpus_settings: Settings) -> None:
+    result = remiss("search", "statsbidrag", "-k", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert isinstance(hits, list) and len(hits) == 3
+    for hit in hits:
+        assert_hit(hit)
+        assert "statsbidrag" in hit["text"].lower()
+        source = Path(hit["source"])
+        assert source.parent == corpus_settings.corpus_dir
+        assert source.stem == hit["doc_id"]
+    assert [h["rank"] for h in hits] == [1, 2, 3]
+    assert all(a["score"] >= b["score"] for a, b in itertools.pairwise(hits))
+
+
+def test_search_json_with_body_filter(remiss) -> None:
+    result = remiss("search", "tillitsbaserad styrning", "-k", "4", "--json", "--body", "Farsta stadsdelsnämnd")
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert hits
+    assert {h["body"] for h in hits} == {"Farsta stadsdelsnämnd"}
+    assert {h["organisation"] for h in hits} == {"Stockholms stad"}
+
+
+def test_ask_json(remiss) -> None:
+    result = remiss("ask", MALMO_Q, "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert {"question", "answer", "citations", "abstained", "mode"} <= set(record)
+    assert record["question"] == MALMO_Q
+    assert record["abstained"] is False
+    assert record["mode"] == "extractive"
+    assert "**Malmö stad, Arbetsmarknads- och socialnämnden**" in record["answer"]
+    assert record["citations"]
+    for citation in record["citations"]:
+        assert isinstance(citation["n"], int)
+        assert_hit(citation)
+        assert f"[{citation['n']}]" in record["answer"]
+    assert [c["n"] for c in record["citations"]] == list(range(1, len(record["citations"]) + 1))
+
+
+def test_search_and_ask_batches(remiss, tmp_path: Path) -> None:
+    questions = [
+        MALMO_Q,
+        "Vad anser Äldrenämnden om upphandling av äldreomsorg?",
+        "Vad är tillitsbaserad styrning?",
+    ]
+    batch = tmp_path / "frågor.txt"
+    batch.write_text("\n".join([questions[0], "", questions[1], "   ", questions[2]]) + "\n", encoding="utf-8")
+
+    result = remiss("search", "--batch", str(batch), "-k", "2")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 3
+    assert [line["question"] for line in lines] == questions
+    for line in lines:
+        assert set(line) == {"question", "hits"}
+        assert len(line["hits"]) == 2
+        for hit in line["hits"]:
+            assert_hit(hit)
+    assert lines[0]["hits"][0]["organisation"] == "Malmö stad"
+    assert lines[1]["hits"][0]["body"] == "Äldrenämnden (äldreförvaltningen)"
+
+    result = remiss("ask", "--batch", str(batch))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [line["question"] for line in lines] == questions
+    for line in lines:
+        assert {"question", "answer", "citations", "abstained", "mode"} <= set(line)
+        assert line["abstained"] is False
+        assert line["citations"]
+
+
+def test_empty_question_fails_cleanly(remiss) -> None:
+    result = remiss("ask", "  ")
+    assert result.returncode != 0
+    assert "Frågan är tom" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_over_long_question_fails_cleanly(remiss, corpus_settings: Settings) -> None:
+    question = ("Vad tycker Malmö om statsbidrag? " * 200)[:5000]
+    result = remiss("ask", question)
+    assert result.returncode != 0
+    assert "för lång" in result.stderr
+    assert str(corpus_settings.max_question_chars) in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_batch_file_names_the_path(remiss, tmp_path: Path) -> None:
+    missing = tmp_path / "finns-inte" / "frågor.txt"
+    result = remiss("search", "--batch", str(missing))
+    assert result.returncode != 0
+    assert str(missing) in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.stdout.strip() == ""

@@ -1,0 +1,238 @@
+"""Hybrid retrieval on the bundled corpus: hand-checked questions, compounds, filters, RRF, diversity.
+
+Every expected phrase is checked against the corpus file itself first, so a test cannot pass on
+text the corpus does not contain.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import pytest
+from langchain_core.documents import Document
+
+from assistant.chain import Assistant
+from assistant.entities import Target
+from assistant.retrieval import Filters, HybridSearcher, RemissRetriever
+from assistant.settings import Settings
+from assistant.swedish import analyse
+from ingest.records import Chunk
+
+MALMO_DOC = "malmo-stad-arbetsmarknads-och-socialnamnden-yttrande"
+STOCKHOLM_DOC = "stockholms-stad-kommunstyrelsen-remissvar"
+CKS_DOC = "cks-linkopings-universitet-remissyttrande"
+SUMMARY_DOC = "region-jamtland-harjedalen-sammanfattning"
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def corpus_text(settings: Settings, doc_id: str) -> str:
+    return flat((settings.corpus_dir / f"{doc_id}.txt").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_settings: Settings) -> Assistant:
+    return Assistant(corpus_settings)
+
+
+@pytest.fixture(scope="module")
+def searcher(assistant: Assistant) -> HybridSearcher:
+    return assistant.searcher
+
+
+@pytest.fixture(scope="module")
+def chunks(assistant: Assistant) -> list[Chunk]:
+    return assistant.store.committed_chunks()
+
+
+# question -> (doc_id, body or None for any, phrase the passage must contain)
+CASES = {
+    "Vad tycker Malmö om riktade statsbidrag?": (MALMO_DOC, "Arbetsmarknads- och socialnämnden", "riktade statsbidrag"),
+    "Vad anser Äldrenämnden om upphandling av äldreomsorg?": (
+        STOCKHOLM_DOC,
+        "Äldrenämnden (äldreförvaltningen)",
+        "upphandling av äldreomsorg",
+    ),
+    "Vad är tillitsbaserad styrning?": (None, None, "definierar tillitsbaserad styrning och ledning"),
+}
+
+
+@pytest.mark.parametrize("question", list(CASES))
+def test_hand_checked_questions_find_the_passage(
+    searcher: HybridSearcher, corpus_settings: Settings, question: str
+) -> None:
+    doc_id, body, phrase = CASES[question]
+    if doc_id:
+        assert phrase.lower() in corpus_text(corpus_settings, doc_id).lower()
+    hits = searcher.search(question, 5).hits
+    assert len(hits) == 5
+    matching = [
+        h
+        for h in hits
+        if (doc_id is None or h.chunk.doc_id == doc_id)
+        and (body is None or h.chunk.body == body)
+        and phrase.lower() in flat(h.chunk.text).lower()
+    ]
+    assert matching, [(h.chunk.doc_id, h.chunk.body, h.chunk.text[:80]) for h in hits]
+    for h in matching:  # the phrase really is in that document's file
+        assert phrase.lower() in corpus_text(corpus_settings, h.chunk.doc_id).lower()
+
+
+def test_named_speaker_comes_first(searcher: HybridSearcher) -> None:
+    hits = searcher.search("Vad anser Äldrenämnden om upphandling av äldreomsorg?", 5).hits
+    assert hits[0].chunk.body == "Äldrenämnden (äldreförvaltningen)"
+    hits = searcher.search("Vad tycker Malmö om riktade statsbidrag?", 5).hits
+    assert hits[0].chunk.organisation == "Malmö stad"
+
+
+def test_compound_reached_through_the_lexical_retriever_alone(searcher: HybridSearcher) -> None:
+    question = "bidrag från staten"
+    result = searcher.search(question, 10, retrievers=("lexical",))
+    assert result.hits
+    assert all(h.retrievers == ("lexical",) for h in result.hits)
+    assert result.top_dense == 0.0  # dense retriever not used
+    with_compound = [h for h in result.hits if "statsbidrag" in h.chunk.text.lower()]
+    assert with_compound
+    # At least one of them shares no word with the question unless compounds are split:
+    plain_question = set(analyse(question))
+    only_by_splitting = [h for h in with_compound if not set(analyse(h.chunk.indexed_text())) & plain_question]
+    assert only_by_splitting
+
+
+def test_english_question_finds_malmo(searcher: HybridSearcher) -> None:
+    result = searcher.search("What does Malmö think about targeted state grants?", 5)
+    assert [t.value for t in result.targets] == ["Malmö stad"]
+    assert result.hits[0].chunk.organisation == "Malmö stad"
+    assert any(h.chunk.organisation == "Malmö stad" and "statsbidrag" in h.chunk.text for h in result.hits)
+
+
+@pytest.mark.parametrize("retrievers", [("dense", "lexical"), ("dense",), ("lexical",)])
+@pytest.mark.parametrize(
+    ("filters", "check"),
+    [
+        (Filters(body="Farsta stadsdelsnämnd"), lambda c: c.body == "Farsta stadsdelsnämnd"),
+        (Filters(organisation="Malmö stad"), lambda c: c.organisation == "Malmö stad"),
+        (Filters(doc_id=CKS_DOC), lambda c: c.doc_id == CKS_DOC),
+        (Filters(kind="sammanfattning"), lambda c: c.doc_id == SUMMARY_DOC and c.kind == "sammanfattning"),
+        (
+            Filters(organisation="Stockholms stad", body="Äldrenämnden (äldreförvaltningen)"),
+            lambda c: c.organisation == "Stockholms stad" and c.body == "Äldrenämnden (äldreförvaltningen)",
+        ),
+    ],
+    ids=["body", "organisation", "doc_id", "kind", "org+body"],
+)
+def test_filters_apply_to_every_retriever(
+    searcher: HybridSearcher, chunks: list[Chunk], filters: Filters, check, retrievers: tuple[str, ...]
+) -> None:
+    available = sum(1 for c in chunks if check(c))
+    assert available >= 3  # the filter selects something in the corpus
+    result = searcher.search("statsbidrag och tillit", 8, filters, retrievers=retrievers)
+    assert result.hits
+    assert all(check(h.chunk) for h in result.hits), [(h.chunk.doc_id, h.chunk.body) for h in result.hits]
+    if retrievers != ("lexical",):  # dense always finds min(k, available) passages
+        assert len(result.hits) == min(8, available)
+
+
+def test_unknown_filter_value_gives_no_hits(searcher: HybridSearcher) -> None:
+    assert searcher.search("statsbidrag", 5, Filters(body="Göteborgs kommunfullmäktige")).hits == []
+
+
+def test_fused_hits_are_ranked_and_labelled(searcher: HybridSearcher, corpus_settings: Settings) -> None:
+    hits = searcher.search("Vad är tillitsbaserad styrning?", 8).hits
+    assert len(hits) == 8
+    assert [h.rank for h in hits] == list(range(1, 9))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
+    rrf = corpus_settings.rrf_k
+    for h in hits:
+        assert h.retrievers and set(h.retrievers) <= {"dense", "lexical"}
+        assert len(set(h.retrievers)) == len(h.retrievers)
+        assert (h.dense_score is not None) == ("dense" in h.retrievers)
+        assert (h.lexical_score is not None) == ("lexical" in h.retrievers)
+        # no speaker is named: the score is pure RRF, at most a first rank per retriever
+        assert 0 < h.score <= len(h.retrievers) / (rrf + 1) + 1e-12
+    assert any(len(h.retrievers) == 2 for h in hits)
+
+
+def test_rrf_math_on_constructed_lists(searcher: HybridSearcher, chunks: list[Chunk]) -> None:
+    rrf = searcher.settings.rrf_k
+    malmo = [c for c in chunks if c.organisation == "Malmö stad"]
+    cks = [c for c in chunks if c.doc_id == CKS_DOC]
+    a, b, c = malmo[0], malmo[1], cks[0]
+    dense = [(a, 0.91), (b, 0.88)]
+    lexical = [(b, 7.5), (c, 3.0)]
+    hits = searcher._fuse(dense, lexical, [])
+    by_id = {h.chunk.id: h for h in hits}
+    assert [h.chunk.id for h in hits] == [b.id, a.id, c.id]
+    assert by_id[b.id].score == pytest.approx(1 / (rrf + 2) + 1 / (rrf + 1))
+    assert by_id[a.id].score == pytest.approx(1 / (rrf + 1))
+    assert by_id[c.id].score == pytest.approx(1 / (rrf + 2))
+    # found by both beats the first rank of a single retriever
+    assert by_id[b.id].score > by_id[a.id].score
+    assert by_id[b.id].retrievers == ("dense", "lexical")
+    assert by_id[a.id].retrievers == ("dense",)
+    assert by_id[c.id].retrievers == ("lexical",)
+    assert (by_id[b.id].dense_score, by_id[b.id].lexical_score) == (0.88, 7.5)
+    assert by_id[c.id].dense_score is None
+    assert [h.rank for h in hits] == [1, 2, 3]
+
+
+def test_rrf_lifts_a_named_speaker(searcher: HybridSearcher, chunks: list[Chunk]) -> None:
+    rrf = searcher.settings.rrf_k
+    malmo = [c for c in chunks if c.organisation == "Malmö stad"]
+    cks = [c for c in chunks if c.doc_id == CKS_DOC]
+    a, b, c = malmo[0], malmo[1], cks[0]
+    dense, lexical = [(a, 0.9), (b, 0.8)], [(c, 3.0)]
+    plain = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [])}
+    assert plain[c.id] == pytest.approx(1 / (rrf + 1)) == pytest.approx(plain[a.id])
+    lifted = searcher._fuse(dense, lexical, [Target("organisation", c.organisation)])
+    by_id = {h.chunk.id: h for h in lifted}
+    assert lifted[0].chunk.id == c.id
+    assert by_id[c.id].score == pytest.approx(2 / (rrf + 1))  # its rank-1 RRF plus a rank-1 lift
+    assert by_id[a.id].score == pytest.approx(1 / (rrf + 1))
+    assert by_id[b.id].score == pytest.approx(1 / (rrf + 2))
+    assert by_id[c.id].retrievers == ("lexical",)  # the lift is not a retriever
+
+
+def test_cross_body_question_is_diversified(searcher: HybridSearcher, corpus_settings: Settings) -> None:
+    question = "Vilka remissinstanser är positiva till generella statsbidrag?"
+    for k in (corpus_settings.top_k, 10):
+        hits = searcher.search(question, k).hits
+        assert len(hits) == k
+        per_doc = Counter(h.chunk.doc_id for h in hits)
+        assert max(per_doc.values()) <= corpus_settings.max_per_document, per_doc
+        assert len(per_doc) >= 3, per_doc
+        assert [h.rank for h in hits] == list(range(1, k + 1))
+        assert any("generella statsbidrag" in flat(h.chunk.text) for h in hits)
+
+
+def test_single_speaker_question_is_not_capped(searcher: HybridSearcher, corpus_settings: Settings) -> None:
+    hits = searcher.search("Vad anser Äldrenämnden om upphandling av äldreomsorg?", 6).hits
+    per_doc = Counter(h.chunk.doc_id for h in hits)
+    assert per_doc[STOCKHOLM_DOC] > corpus_settings.max_per_document
+
+
+def test_langchain_retriever_returns_documents(searcher: HybridSearcher) -> None:
+    question = "Vad tycker Malmö om riktade statsbidrag?"
+    docs = RemissRetriever(searcher=searcher, k=4).invoke(question)
+    assert len(docs) == 4
+    assert all(isinstance(d, Document) for d in docs)
+    expected = searcher.search(question, 4).hits
+    assert [d.id for d in docs] == [h.chunk.id for h in expected]
+    for doc, hit in zip(docs, expected, strict=True):
+        assert doc.page_content == hit.chunk.text
+        assert doc.metadata["body"] == hit.chunk.body and doc.metadata["body"]
+        assert doc.metadata["organisation"] == hit.chunk.organisation and doc.metadata["organisation"]
+        assert doc.metadata["rank"] == hit.rank
+        assert {"doc_id", "title", "source", "start", "end"} <= set(doc.metadata)
+    assert docs[0].metadata["organisation"] == "Malmö stad"
+
+
+def test_langchain_retriever_passes_filters(searcher: HybridSearcher) -> None:
+    docs = RemissRetriever(searcher=searcher, k=3, filters=Filters(body="Farsta stadsdelsnämnd")).invoke(
+        "tillitsbaserad styrning"
+    )
+    assert docs
+    assert {d.metadata["body"] for d in docs} == {"Farsta stadsdelsnämnd"}

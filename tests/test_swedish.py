@@ -1,0 +1,106 @@
+"""Swedish analysis for the lexical index: stemming, compounds, å/ä/ö, accents, stop words."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from assistant.swedish import STOPWORDS, analyse, normalise, split_compound, stem, vocabulary, words
+
+# A vocabulary as the index builds it: words and stems of ordinary text that uses the parts.
+VOCAB = vocabulary(
+    [
+        "Staten ger bidrag till kommunerna.",
+        "Tillit mellan staten och kommunerna är viktigt.",
+        "Styrningen är baserad på dialog.",
+    ]
+)
+
+
+def test_vocabulary_holds_the_parts_and_their_stems() -> None:
+    assert {"staten", "stat", "bidrag", "tillit", "baserad"} <= VOCAB
+    assert all(len(w) >= 3 for w in VOCAB)
+
+
+def test_statsbidrag_yields_stat_and_bidrag_with_a_vocabulary() -> None:
+    terms = analyse("statsbidrag", VOCAB)
+    assert stem("statsbidrag") in terms  # the whole word is kept
+    assert stem("stat") in terms
+    assert stem("bidrag") in terms
+
+
+def test_compound_not_split_without_a_vocabulary() -> None:
+    assert analyse("statsbidrag") == [stem("statsbidrag")]
+    assert stem("bidrag") not in analyse("statsbidrag")
+
+
+def test_split_compound_allows_a_linking_s() -> None:
+    parts = split_compound("statsbidrag", VOCAB)
+    assert parts is not None
+    head, tail = parts
+    assert stem(head) == stem("stat")  # "stats" or "stat": both stem to stat
+    assert tail == "bidrag"
+
+
+def test_tillitsbaserad_yields_tillit() -> None:
+    terms = analyse("tillitsbaserad", VOCAB)
+    assert stem("tillit") in terms
+    assert stem("baserad") in terms
+    parts = split_compound("tillitsbaserad", VOCAB)
+    assert parts is not None and stem(parts[0]) == "tillit"
+
+
+@pytest.mark.parametrize("word", ["stat", "bidragen", "kommunerna", "xyzabcqrst"])
+def test_split_compound_refuses_short_or_unknown_words(word: str) -> None:
+    assert split_compound(word, VOCAB) is None
+
+
+def test_a_question_about_bidrag_from_the_state_meets_statsbidrag() -> None:
+    question = set(analyse("bidrag från staten", VOCAB))
+    passage = set(analyse("Nämnden välkomnar generella statsbidrag.", VOCAB))
+    assert question & passage >= {stem("bidrag"), stem("staten")}
+    # without compound splitting the two share nothing
+    assert not set(analyse("bidrag från staten")) & set(analyse("Nämnden välkomnar generella statsbidrag."))
+
+
+def test_inflections_share_a_stem() -> None:
+    assert stem("statsbidragen") == stem("statsbidrag")
+    assert stem("kommunerna") == stem("kommuner") == stem("kommun")
+    assert analyse("Statsbidragen") == analyse("statsbidrag")
+
+
+def test_a_ring_and_dots_stay_distinct_letters() -> None:
+    assert normalise("hår") == "hår"
+    assert analyse("hår") != analyse("har")
+    assert analyse("får") != analyse("far")
+    assert analyse("får") == ["får"]
+    assert analyse("hår") == ["hår"]
+    assert analyse("Äldrenämnden") != analyse("Aldrenamnden")
+
+
+def test_normalise_folds_other_accents_and_lower_cases() -> None:
+    assert normalise("Café") == "cafe"
+    assert normalise("Åsa") == "åsa"
+    assert normalise("ÄLDRENÄMNDEN") == "äldrenämnden"
+    assert normalise("Ångström") == "ångström"
+    assert analyse("idé") == analyse("ide")
+
+
+def test_normalise_composes_decomposed_letters() -> None:
+    decomposed = unicodedata.normalize("NFD", "Åsa läser")
+    assert decomposed != "Åsa läser"  # really decomposed
+    assert normalise(decomposed) == "åsa läser"
+    assert analyse(decomposed) == analyse("Åsa läser")
+
+
+def test_stop_words_are_removed() -> None:
+    for word in ("och", "att", "det", "vad", "tycker", "anser", "om", "the", "what"):
+        assert word in STOPWORDS
+    assert analyse("Vad tycker de om det och att?") == []
+    assert words("Vad anser Malmö om statsbidrag?") == ["malmö", "statsbidrag"]
+    assert analyse("Vad anser Malmö om statsbidrag?") == [stem("malmö"), stem("statsbidrag")]
+
+
+def test_words_drop_single_characters_and_punctuation() -> None:
+    assert words("a, b; SOU 2018:47 – x") == ["sou", "2018", "47"]
