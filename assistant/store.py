@@ -25,6 +25,10 @@ from assistant.settings import Settings
 from ingest.records import Chunk, DocumentMeta
 
 _BATCH = 256
+# Per on-disk index: the committed (doc, hash) pairs this process's Chroma copy holds, and how
+# often that copy was dropped because another process wrote (see _follow_other_processes).
+_SEEN: dict[str, dict[str, str]] = {}
+_GENERATION: dict[str, int] = {}
 _MANIFEST_TTL_SECONDS = 5.0
 
 
@@ -102,6 +106,8 @@ class Store:
         self._manifest = _ManifestCache()
         self._lexical: LexicalIndex | None = None
         self._lock = threading.RLock()
+        self._wrote = False  # our own writes change the manifest; other processes' writes do too
+        self._generation = _GENERATION.get(str(settings.index_dir), 0)
 
     # -- opening ---------------------------------------------------------------------------
     def _open_chunks(self) -> Any:
@@ -149,14 +155,40 @@ class Store:
         with self._lock:
             if fresh or time.monotonic() - self._manifest.loaded_at > _MANIFEST_TTL_SECONDS:
                 got = self._manifest_col.get(include=["metadatas"])
-                self._manifest = _ManifestCache(
-                    {
-                        i: ManifestEntry.from_metadata(i, m)
-                        for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
-                    },
-                    time.monotonic(),
-                )
+                pairs = zip(got["ids"], got["metadatas"] or [], strict=True)
+                entries = {i: ManifestEntry.from_metadata(i, m) for i, m in pairs}
+                if not self.settings.chroma_host:
+                    self._follow_other_processes(entries)
+                self._wrote = False
+                self._manifest = _ManifestCache(entries, time.monotonic())
             return self._manifest.entries
+
+    def _follow_other_processes(self, entries: dict[str, ManifestEntry]) -> None:
+        """Reopen the on-disk index when another process changed it since this process last looked.
+
+        Chroma keeps the vectors of a persistent index in memory once per path and process, so
+        vectors another process wrote stay invisible until that copy is dropped. The manifest
+        (read from SQLite) does show the change, so it tells when to reopen.
+        """
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        key = str(self.settings.index_dir)
+        signature = {d: e.doc_hash for d, e in entries.items()}
+        known = _SEEN.get(key)
+        if known is not None and known != signature and not self._wrote:
+            # Forget (not stop) the cached copy: other stores in this process may still hold it.
+            SharedSystemClient._identifier_to_refcount.pop(key, None)
+            SharedSystemClient._identifier_to_system.pop(key, None)
+            _GENERATION[key] = _GENERATION.get(key, 0) + 1
+        _SEEN[key] = signature
+        if self._generation != _GENERATION.get(key, 0):
+            self._client = _connect(self.settings)
+            self._generation = _GENERATION.get(key, 0)
+            self._chunks = self._client.get_collection(self.settings.collection, embedding_function=None)
+            self._manifest_col = self._client.get_collection(
+                f"{self.settings.collection}-manifest", embedding_function=None
+            )
+            self._lexical = None
 
     def version(self) -> str:
         """A hash of the committed (document, hash) pairs: changes whenever the index does."""
@@ -240,8 +272,9 @@ class Store:
 
     def _invalidate(self) -> None:
         with self._lock:
-            self._manifest = _ManifestCache()
+            self._manifest = _ManifestCache(self._manifest.entries, 0.0)  # reload on next read
             self._lexical = None
+            self._wrote = True
 
     # -- reading ---------------------------------------------------------------------------
     def committed_chunks(self) -> list[Chunk]:
@@ -306,6 +339,14 @@ def _is_committed(meta: dict | None, committed: dict[str, ManifestEntry]) -> boo
         return False
     entry = committed.get(str(meta.get("doc_id")))
     return entry is not None and entry.doc_hash == meta.get("doc_hash")
+
+
+def reset_index(settings: Settings) -> None:
+    """Delete the collections without opening them, so a rebuild works with another embedder."""
+    client = _connect(settings)
+    for name in (settings.collection, f"{settings.collection}-manifest"):
+        with contextlib.suppress(Exception):  # absent is fine
+            client.delete_collection(name)
 
 
 def _connect(settings: Settings) -> Any:

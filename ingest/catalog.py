@@ -21,10 +21,12 @@ class Catalog:
     entries: dict[str, dict]  # file name -> raw entry
     path: Path | None
 
-    def meta_for(self, path: Path, source: str, first_blocks: tuple[Block, ...]) -> DocumentMeta:
+    def meta_for(
+        self, path: Path, source: str, first_blocks: tuple[Block, ...], doc_id: str | None = None
+    ) -> DocumentMeta:
         """Metadata for a file: from the catalog, or inferred (catalogued=False) when absent."""
         entry = self.entries.get(path.name)
-        doc_id = document_id(path)
+        doc_id = doc_id or document_id(path)
         if entry is None:
             title = infer_title(first_blocks) or path.stem
             return DocumentMeta(

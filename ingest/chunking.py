@@ -87,8 +87,8 @@ def chunk_sections(
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for section in _merge_small(sections, text, min_tokens=max(16, max_tokens // 6)):
-        if len(section.blocks) == 1 and section.blocks[0].is_heading:
-            continue  # a lone heading with nothing under it says nothing on its own
+        if all(block.is_heading for block in section.blocks):
+            continue  # headings with nothing under them say nothing on their own
         units = _units(section, text, max_tokens)
         for start, end, page in _pack(units, text, max_tokens, overlap_tokens, fits):
             body = text[start:end]

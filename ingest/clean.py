@@ -97,9 +97,30 @@ def _heading_level(text: str, is_single_line: bool) -> tuple[int, str]:
     if numbered:
         return 2 + numbered.group(1).count("."), text
     words = text.split()
-    if len(words) <= 9 and text[0].isupper() and not re.search(r"[@|]|\d{5,}", text):
+    if len(words) <= 9 and text[0].isupper() and not re.search(r"[@|]|\d{5,}", text) and not _looks_like_byline(text):
         return 3, text
     return 0, text
+
+
+_MONTHS = "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+
+
+_NOT_HEADINGS = frozenset(
+    {"med vänlig hälsning", "vänliga hälsningar", "hälsningar", "ordförande", "förvaltningsdirektör", "sekretariatet"}
+)
+
+
+def _looks_like_byline(text: str) -> bool:
+    """Names, titles and dates on their own line ("Martin Klinthäll", "Docent, Föreståndare vid CKS",
+    "Stockholm den 25 oktober 2018") are not headings: Swedish headings are in sentence case."""
+    if text.lower().strip(" .") in _NOT_HEADINGS:
+        return True
+    words = re.findall(r"[\wÅÄÖåäö-]+", text)
+    if len(words) >= 2 and all(w[0].isupper() for w in words if w[0].isalpha()):
+        return True
+    if re.search(r",\s*[A-ZÅÄÖ]", text):
+        return True
+    return bool(re.search(rf"\b\d{{1,2}} ({_MONTHS}) \d{{4}}\b", text, re.IGNORECASE))
 
 
 def _starts_list_item(text: str) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from assistant.embeddings import EmbeddingCache
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import Store, reset_index
 from ingest.catalog import Catalog, document_id, load_catalog
 from ingest.chunking import chunk_sections
 from ingest.clean import clean
@@ -24,7 +24,7 @@ from ingest.records import Chunk, CleanText, DocumentMeta
 from ingest.sections import split_sections
 
 # Bump when cleaning, sectioning or chunking changes, so every document is redone.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 HEADER_RESERVE_TOKENS = 64
 
 
@@ -93,13 +93,19 @@ def document_hash(data: bytes, meta: DocumentMeta, settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def prepare(path: Path, catalog: Catalog, settings: Settings, fits: Callable[[str], bool] | None) -> Prepared:
+def prepare(
+    path: Path,
+    catalog: Catalog,
+    settings: Settings,
+    fits: Callable[[str], bool] | None,
+    doc_id: str | None = None,
+) -> Prepared:
     """Load, clean, sectionise and chunk one file (no I/O besides reading it)."""
     pages = load(path, int(settings.max_file_mb * 1_000_000))
     cleaned = clean(pages)
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
-    meta = catalog.meta_for(path, str(path), cleaned.blocks)
+    meta = catalog.meta_for(path, str(path), cleaned.blocks, doc_id)
     doc_hash = document_hash(path.read_bytes(), meta, settings)
     sections = split_sections(cleaned.blocks, meta)
     chunks = chunk_sections(
@@ -121,9 +127,11 @@ def ingest(
     started = time.perf_counter()
     progress = progress or Progress()
     report = IngestReport()
-    store = store or Store(settings)
-    if rebuild:
+    if rebuild and store is not None:
         store.reset()
+    elif rebuild:
+        reset_index(settings)
+    store = store or Store(settings)
     report.garbage_collected = store.collect_garbage()
     catalog = load_catalog(settings.catalog_path)
     files, roots = discover(paths or [settings.corpus_dir])
@@ -131,9 +139,10 @@ def ingest(
     cache = EmbeddingCache(settings.cache_path)
     progress.start(len(files))
     seen: set[str] = set()
+    ids = unique_ids(files)
     try:
         for path in files:
-            _ingest_one(path, catalog, settings, store, cache, committed, seen, report, progress)
+            _ingest_one(path, ids[path], catalog, settings, store, cache, committed, seen, report, progress)
             progress.file_done(path.name)
         for doc_id, entry in committed.items():
             source = Path(entry.source)
@@ -149,8 +158,23 @@ def ingest(
     return report
 
 
+def unique_ids(files: list[Path]) -> dict[Path, str]:
+    """Document ids from file names; where two files share a name, the suffix and then the folder tell them apart."""
+    ids = {path: document_id(path) for path in files}
+    for attempt in (
+        lambda p: f"{document_id(p)}-{p.suffix.lstrip('.').lower()}",
+        lambda p: f"{document_id(p.parent)}-{document_id(p)}-{p.suffix.lstrip('.').lower()}",
+    ):
+        counts: dict[str, int] = {}
+        for value in ids.values():
+            counts[value] = counts.get(value, 0) + 1
+        ids = {p: attempt(p) if counts[v] > 1 else v for p, v in ids.items()}
+    return ids
+
+
 def _ingest_one(
     path: Path,
+    doc_id: str,
     catalog: Catalog,
     settings: Settings,
     store: Store,
@@ -160,7 +184,6 @@ def _ingest_one(
     report: IngestReport,
     progress: Progress,
 ) -> None:
-    doc_id = document_id(path)
     seen.add(doc_id)
     try:
         if not path.is_file():
@@ -169,13 +192,13 @@ def _ingest_one(
         if (
             entry is not None
             and entry.source == str(path)
-            and _quick_hash_matches(path, catalog, settings, entry.doc_hash)
+            and _quick_hash_matches(path, doc_id, catalog, settings, entry.doc_hash)
         ):
             report.unchanged.append(doc_id)
             return
         embedder = store.embedder
         window = embedder.max_tokens - HEADER_RESERVE_TOKENS
-        prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window)
+        prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window, doc_id)
     except LoadError as exc:
         report.failed.append((str(exc.path), exc.reason))
         return
@@ -202,9 +225,9 @@ def _ingest_one(
     (report.updated if entry is not None else report.added).append(doc_id)
 
 
-def _quick_hash_matches(path: Path, catalog: Catalog, settings: Settings, doc_hash: str) -> bool:
+def _quick_hash_matches(path: Path, doc_id: str, catalog: Catalog, settings: Settings, doc_hash: str) -> bool:
     """Compare hashes without cleaning or chunking: the no-op path must be fast."""
     if path.name not in catalog.entries:
         return False  # inferred metadata needs the text; fall through to the full path
-    meta = catalog.meta_for(path, str(path), ())
+    meta = catalog.meta_for(path, str(path), (), doc_id)
     return document_hash(path.read_bytes(), meta, settings) == doc_hash

@@ -32,7 +32,6 @@ def answer_markdown(answer: Answer) -> str:
     parts = [f"*{safe_text(n)}*" for n in answer.notices]
     body = safe_text(answer.text)
     body = body.replace("\\*\\*", "**")  # the extractive answer's body headings
-    body = body.replace("\\[", "[").replace("\\]", "]")  # citation numbers [n]
     parts.append(body)
     return "\n\n".join(parts)
 

@@ -1,0 +1,86 @@
+"""Start the Gradio chat window in-process for browser and load tests.
+
+    with running_app(corpus_settings) as app:
+        app.url        # http://127.0.0.1:<port>/
+        app.settings   # the settings the app runs with (app.settings.feedback_path ...)
+
+The app keeps the index of the settings it is given (data_dir holds the index); only the host
+and port change. Also: how to launch Debian's Chromium with Playwright (no downloads here).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+START_TIMEOUT = 30.0
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # tests never phone home
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    settings: Settings
+    demo: Any
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, timeout: float = START_TIMEOUT) -> None:
+    """GET `url` until it answers 200, at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+                last = response.status
+        except (urllib.error.URLError, OSError) as exc:
+            last = exc
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s (last: {last})")
+
+
+@contextlib.contextmanager
+def running_app(base: Settings, **overrides: object) -> Iterator[RunningApp]:
+    """The app on a free port of 127.0.0.1, on the index of `base`; closed on exit."""
+    from assistant.app import launch
+    from assistant.store import Store
+
+    settings = base.model_copy(update={"host": "127.0.0.1", "port": free_port(), **overrides})
+    demo = launch(settings, Store(settings), block=False)
+    try:
+        url = f"http://127.0.0.1:{settings.port}/"
+        wait_for_http(url)
+        yield RunningApp(url, settings, demo)
+    finally:
+        demo.close()
+
+
+def launch_chromium(playwright: Any) -> Any:
+    """Debian's Chromium, headless (Playwright cannot download browsers here)."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
