@@ -31,6 +31,8 @@ _FOLLOW_UP = re.compile(
     r"they|them|their|it|this|that|those)\b",
     re.IGNORECASE,
 )
+# Document kinds that summarise a report rather than state the sender's own position.
+NON_POSITION_KINDS = frozenset({"sammanfattning", "betänkande", "summary"})
 _STANCE_QUESTION = re.compile(
     r"\b(tycker|anser|säger|sa|ser\b.*\bpå|syn på|ställning|inställning|think|say|says|view|position|opinion)\b",
     re.IGNORECASE,
@@ -196,13 +198,17 @@ class Assistant:
             return message(prompts, lang, "unknown_names", names=", ".join(strangers or r.unknown_names))
         if evidence_score(r) < self.settings.abstain_threshold:
             return ""
+        asks_stance = _STANCE_QUESTION.search(turn.question) is not None
+        for target in r.targets:
+            kinds = {e.kind for e in manifest.values() if getattr(e, target.field, None) == target.value}
+            if target.field == "organisation" and asks_stance and kinds and kinds <= NON_POSITION_KINDS:
+                return message(prompts, lang, "no_position", organisation=target.value)
         lexical = self.store.lexical()
         terms = question_terms(turn.standalone, lexical.vocab, r.targets)
         if lang == "sv" and terms:
             spoken = [h for h in r.hits if any(getattr(h.chunk, t.field) == t.value for t in r.targets)]
             if coverage(r.hits, terms, lexical.vocab, lexical.idf) < self.settings.min_coverage:
                 return ""
-            asks_stance = _STANCE_QUESTION.search(turn.question) is not None
             named_coverage = coverage(spoken, terms, lexical.vocab, lexical.idf)
             if r.targets and asks_stance and named_coverage < self.settings.min_speaker_coverage:
                 return ""

@@ -86,7 +86,7 @@ class Settings(BaseSettings):
         description="Swedish questions: least share of question words a source sentence must hold.",
     )
     min_speaker_coverage: float = Field(
-        default=0.10, ge=0, le=1, description="The same, within the passages of a speaker the question names."
+        default=0.30, ge=0, le=1, description="The same, within the passages of a speaker the question names."
     )
     max_question_chars: int = Field(default=1000, ge=10, description="Longer questions are refused.")
 

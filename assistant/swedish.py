@@ -50,6 +50,7 @@ STOPWORDS = frozenset(
     for word in line.split()
 )
 _MIN_PART = 3
+_DOUBLE_END = re.compile(r"([bcdfghjklmnpqrstvwxz])\1$")
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +69,8 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    """Snowball Swedish, then one of a final double consonant dropped ("policylabb" = "policylab")."""
+    return _DOUBLE_END.sub(r"\1", _stemmer().stemWord(word))
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:

@@ -40,6 +40,9 @@ def test_corpus_has_five_documents() -> None:
 @pytest.fixture
 def prepare_corpus(make_settings: Callable[..., object], corpus_copy: Path) -> Callable[..., Prepared]:
     def run(name: str, fits: Callable[[str], bool] | None = None, **overrides: object) -> Prepared:
+        # The bounds below are asserted against these explicit values, not the defaults.
+        overrides.setdefault("chunk_tokens", 256)
+        overrides.setdefault("chunk_overlap_tokens", 32)
         settings = make_settings(corpus_dir=corpus_copy, **overrides)
         return prepare(corpus_copy / name, load_catalog(settings.catalog_path), settings, fits)
 

@@ -163,12 +163,13 @@ def test_rrf_math_on_constructed_lists(searcher: HybridSearcher, chunks: list[Ch
     a, b, c = malmo[0], malmo[1], cks[0]
     dense = [(a, 0.91), (b, 0.88)]
     lexical = [(b, 7.5), (c, 3.0)]
+    w = searcher.settings.lexical_weight  # the dense list weighs 1
     hits = searcher._fuse(dense, lexical, [])
     by_id = {h.chunk.id: h for h in hits}
     assert [h.chunk.id for h in hits] == [b.id, a.id, c.id]
-    assert by_id[b.id].score == pytest.approx(1 / (rrf + 2) + 1 / (rrf + 1))
+    assert by_id[b.id].score == pytest.approx(1 / (rrf + 2) + w / (rrf + 1))
     assert by_id[a.id].score == pytest.approx(1 / (rrf + 1))
-    assert by_id[c.id].score == pytest.approx(1 / (rrf + 2))
+    assert by_id[c.id].score == pytest.approx(w / (rrf + 2))
     # found by both beats the first rank of a single retriever
     assert by_id[b.id].score > by_id[a.id].score
     assert by_id[b.id].retrievers == ("dense", "lexical")
@@ -185,12 +186,14 @@ def test_rrf_lifts_a_named_speaker(searcher: HybridSearcher, chunks: list[Chunk]
     cks = [c for c in chunks if c.doc_id == CKS_DOC]
     a, b, c = malmo[0], malmo[1], cks[0]
     dense, lexical = [(a, 0.9), (b, 0.8)], [(c, 3.0)]
+    w = searcher.settings.lexical_weight
     plain = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [])}
-    assert plain[c.id] == pytest.approx(1 / (rrf + 1)) == pytest.approx(plain[a.id])
+    assert plain[c.id] == pytest.approx(w / (rrf + 1))
+    assert plain[a.id] == pytest.approx(1 / (rrf + 1))
     lifted = searcher._fuse(dense, lexical, [Target("organisation", c.organisation)])
     by_id = {h.chunk.id: h for h in lifted}
     assert lifted[0].chunk.id == c.id
-    assert by_id[c.id].score == pytest.approx(2 / (rrf + 1))  # its rank-1 RRF plus a rank-1 lift
+    assert by_id[c.id].score == pytest.approx((w + 1) / (rrf + 1))  # its rank-1 RRF plus a rank-1 lift
     assert by_id[a.id].score == pytest.approx(1 / (rrf + 1))
     assert by_id[b.id].score == pytest.approx(1 / (rrf + 2))
     assert by_id[c.id].retrievers == ("lexical",)  # the lift is not a retriever
