@@ -172,6 +172,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     failed_ids = ", ".join(f.result.case.id for f in failures) or "—"
     print(f"\n{len(failures)} failed case(s) for '{GATED_SYSTEM}': {failed_ids}")
     print(f"Report: {out_dir / 'report.md'}")
+    print_targets(summary[GATED_SYSTEM])
     for metric in unmeasured:
         print(f"gate: {metric} not measured on this dataset (no cases); not checked")
     if violations:
@@ -180,6 +181,14 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"gate passed ({', '.join(f'{k} ≥ {v:g}' for k, v in thresholds.items())})")
     return 0
+
+
+def print_targets(summary: dict[str, float]) -> None:
+    """Say, for each goal, how far the full system is from it."""
+    for metric, goal in load_targets(THRESHOLDS_PATH).items():
+        value = summary.get(metric, m.NAN)
+        state = "met" if not math.isnan(value) and value >= goal else "not met"
+        print(f"target: {metric} = {value:.3f}, goal {goal:g}: {state}")
 
 
 # -- systems -------------------------------------------------------------------------------
@@ -464,6 +473,7 @@ def load_thresholds(path: Path) -> dict[str, float]:
         raise RemissError(f"{path}: the thresholds file cannot be read ({exc})") from exc
     known = set(report.METRICS)
     out: dict[str, float] = {}
+    data.pop("targets", None)  # the goals, reported by load_targets, not enforced
     for key, value in data.items():
         if key not in known:
             raise RemissError(f"{path}: unknown metric {key!r} (known: {', '.join(report.METRICS)})")
@@ -471,6 +481,16 @@ def load_thresholds(path: Path) -> dict[str, float]:
             raise RemissError(f"{path}: {key} must be a number, got {value!r}")
         out[key] = float(value)
     return out
+
+
+def load_targets(path: Path) -> dict[str, float]:
+    """The goals in the thresholds file's [targets] table: reported each run, not enforced."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    targets = data.get("targets", {})
+    return {k: float(v) for k, v in targets.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
 def check_gate(summary: dict[str, float], thresholds: dict[str, float]) -> tuple[list[str], list[str]]:
