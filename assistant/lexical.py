@@ -18,7 +18,7 @@ import numpy as np
 from assistant.swedish import analyse, vocabulary
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 3  # bump when the analysis or the pickled fields change
+LEXICAL_FORMAT = 4  # bump when the analysis or the pickled fields change
 
 
 @dataclass

@@ -101,11 +101,26 @@ def split_compound(word: str, vocab: frozenset[str]) -> tuple[str, str] | None:
     return best[1] if best else None
 
 
+def _load_synonyms() -> dict[str, tuple[str, ...]]:
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in (Path(__file__).parent / "synonyms_sv.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            short, *long_form = line.split()
+            groups[short] = tuple(long_form)
+            if len(long_form) == 1:
+                groups[long_form[0]] = (short,)
+    return groups
+
+
+SYNONYMS = _load_synonyms()
+
+
 def analyse(text: str, vocab: frozenset[str] = frozenset()) -> list[str]:
-    """Index terms of a text: stems of its words plus the stems of compound parts."""
+    """Index terms of a text: stems of its words, of compound parts and of known abbreviations."""
     terms: list[str] = []
     for w in words(text):
         terms.append(stem(w))
+        terms.extend(stem(x) for x in SYNONYMS.get(w, ()) if x not in STOPWORDS)
         if vocab:
             parts = split_compound(w, vocab)
             if parts:

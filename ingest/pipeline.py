@@ -23,8 +23,8 @@ from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.records import Chunk, CleanText, DocumentMeta
 from ingest.sections import split_sections
 
-# Bump when cleaning, sectioning or chunking changes, so every document is redone.
-PIPELINE_VERSION = "6"
+# Bump when cleaning, sectioning, chunking or the indexed text changes, so every document is redone.
+PIPELINE_VERSION = "8"
 HEADER_RESERVE_TOKENS = 64
 
 
