@@ -13,7 +13,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,6 +145,19 @@ class Store:
             meta["dimension"] = dimension
             self._chunks.modify(metadata=meta)
 
+    @contextlib.contextmanager
+    def _server_errors(self) -> Iterator[None]:
+        """A Chroma server that stops answering mid-session becomes one clear, typed error."""
+        try:
+            yield
+        except Exception as exc:
+            if not self.settings.chroma_host or isinstance(exc, (KeyError, ValueError, TypeError)):
+                raise
+            raise StoreUnavailableError(
+                f"Chroma-servern på http://{self.settings.chroma_host}:{self.settings.chroma_port} svarar inte "
+                f"({type(exc).__name__}). Försök igen om en stund, eller starta servern."
+            ) from exc
+
     @property
     def embedder_label(self) -> str:
         return str((self._chunks.metadata or {}).get("embedder", self._identity))
@@ -154,7 +167,8 @@ class Store:
         """Committed documents by id (cached briefly; other processes may ingest)."""
         with self._lock:
             if fresh or time.monotonic() - self._manifest.loaded_at > _MANIFEST_TTL_SECONDS:
-                got = self._manifest_col.get(include=["metadatas"])
+                with self._server_errors():
+                    got = self._manifest_col.get(include=["metadatas"])
                 pairs = zip(got["ids"], got["metadatas"] or [], strict=True)
                 entries = {i: ManifestEntry.from_metadata(i, m) for i, m in pairs}
                 if not self.settings.chroma_host:
@@ -292,15 +306,17 @@ class Store:
 
     def dense_search(self, vector: Sequence[float], k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
         """Top-k committed chunks by cosine similarity (1 - distance)."""
-        total = self._chunks.count()
+        with self._server_errors():
+            total = self._chunks.count()
         if total == 0:
             return []
-        got = self._chunks.query(
-            query_embeddings=[list(vector)],
-            n_results=min(total, k + 8),
-            where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
+        with self._server_errors():
+            got = self._chunks.query(
+                query_embeddings=[list(vector)],
+                n_results=min(total, k + 8),
+                where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
         committed = self.manifest()
         out: list[tuple[Chunk, float]] = []
         for i, d, m, dist in zip(

@@ -157,3 +157,49 @@ def test_changes_and_removals_through_a_chroma_server(
     assert not old_ids & {c.id for c in committed}
     assert store._chunks.count() == len(committed) == manifest["jamtland"].n_chunks == report.chunks_total
     assert any("primärvården i Härjedalen" in c.text for c in committed)
+
+
+def test_a_server_that_stops_mid_session_gives_a_clear_error(
+    tmp_path: Path, make_settings: Callable[..., Settings]
+) -> None:
+    """The app keeps running when the Chroma server goes away; the question gets a typed, friendly error."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from assistant.chain import Assistant
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                chromadb.HttpClient(
+                    host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)
+                ).heartbeat()
+                break
+            except Exception:
+                assert time.monotonic() < deadline, "chroma run did not answer within 30 s"
+                time.sleep(0.2)
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        (corpus / "malmo.txt").write_text(
+            seed_text("malmo-stad-arbetsmarknads-och-socialnamnden-yttrande.txt", 1500), encoding="utf-8"
+        )
+        settings = make_settings(chroma_host="127.0.0.1", chroma_port=port, corpus_dir=corpus)
+        assert ingest(settings).ok
+        assistant = Assistant(settings)
+        assert not assistant.answer("Vad anser nämnden om statsbidrag?").abstained
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    with pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{port}"):
+        assistant.answer("Vad anser nämnden om tillsynen?")
