@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.entities import aliases, find_targets, unknown_organisations
-from assistant.errors import QuestionError
+from assistant.errors import IndexMissingError, QuestionError
 from assistant.extractive import compose, coverage, question_terms, select_sentences
 from assistant.language import detect_language
 from assistant.llm import LLMAnswerer, LLMUnavailable, validate_citations
@@ -110,6 +110,7 @@ class Assistant:
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         turn = self._prepare(Turn(question, (), filters or Filters(), k))
+        self._require_index()
         return self.searcher.search(turn.question, k, turn.filters)
 
     # -- steps -----------------------------------------------------------------------------
@@ -159,7 +160,15 @@ class Assistant:
                     previous = re.sub(rf"(?i)\b{re.escape(alias)}\w*", "", previous)
         return f"{question} ({' '.join(previous.split())})"
 
+    def _require_index(self) -> None:
+        if not self.store.manifest():
+            raise IndexMissingError(
+                f"Indexet {self.settings.index_label} är tomt. Kör `remiss ingest` först "
+                "(eller `remiss serve`, som indexerar korpusen själv)."
+            )
+
     def _retrieve(self, turn: Turn) -> Turn:
+        self._require_index()
         started = time.perf_counter()
         retrieval = self.searcher.search(turn.standalone, turn.k, turn.filters)
         turn.timings["retrieve"] = time.perf_counter() - started

@@ -162,3 +162,21 @@ def test_missing_batch_file_names_the_path(remiss, tmp_path: Path) -> None:
     assert str(missing) in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert result.stdout.strip() == ""
+
+
+def test_no_index_says_how_to_build_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
+    env.update({"REMISS_DATA_DIR": str(tmp_path / "empty"), "REMISS_CONFIG": str(tmp_path / "none.toml")})
+    for command in ("ask", "search"):
+        result = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", command, MALMO_Q],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=180,
+        )
+        assert result.returncode == 1
+        assert "remiss ingest" in result.stderr and "tomt" in result.stderr
+        assert "Traceback" not in result.stderr + result.stdout
