@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -27,12 +28,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+@contextlib.contextmanager
+def running_chroma(path: Path) -> Iterator[int]:
+    """A real `chroma run` on 127.0.0.1 and a free port, waited for (30 s at most) and always stopped."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    path = tmp_path_factory.mktemp("chroma-server")
+    path.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = (path / "server.log").open("wb")
     proc = subprocess.Popen(
@@ -52,7 +54,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
             except Exception:
                 assert time.monotonic() < deadline, "chroma run did not answer within 30 s"
                 time.sleep(0.2)
-        yield "127.0.0.1", port
+        yield port
     finally:
         proc.terminate()
         try:
@@ -61,6 +63,12 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    with running_chroma(tmp_path_factory.mktemp("chroma-server")) as port:
+        yield "127.0.0.1", port
 
 
 def seed_text(source: str, n_chars: int) -> str:
@@ -163,43 +171,17 @@ def test_a_server_that_stops_mid_session_gives_a_clear_error(
     tmp_path: Path, make_settings: Callable[..., Settings]
 ) -> None:
     """The app keeps running when the Chroma server goes away; the question gets a typed, friendly error."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
     from assistant.chain import Assistant
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(tmp_path / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "malmo.txt").write_text(
+        seed_text("malmo-stad-arbetsmarknads-och-socialnamnden-yttrande.txt", 1500), encoding="utf-8"
     )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                chromadb.HttpClient(
-                    host="127.0.0.1", port=port, settings=ChromaSettings(anonymized_telemetry=False)
-                ).heartbeat()
-                break
-            except Exception:
-                assert time.monotonic() < deadline, "chroma run did not answer within 30 s"
-                time.sleep(0.2)
-        corpus = tmp_path / "corpus"
-        corpus.mkdir()
-        (corpus / "malmo.txt").write_text(
-            seed_text("malmo-stad-arbetsmarknads-och-socialnamnden-yttrande.txt", 1500), encoding="utf-8"
-        )
+    with running_chroma(tmp_path / "server") as port:
         settings = make_settings(chroma_host="127.0.0.1", chroma_port=port, corpus_dir=corpus)
         assert ingest(settings).ok
         assistant = Assistant(settings)
         assert not assistant.answer("Vad anser nämnden om statsbidrag?").abstained
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
     with pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{port}"):
         assistant.answer("Vad anser nämnden om tillsynen?")

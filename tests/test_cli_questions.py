@@ -30,14 +30,14 @@ HIT_KEYS = {
 MALMO_Q = "Vad tycker Malmö om riktade statsbidrag?"
 
 
-@pytest.fixture
-def remiss(corpus_settings: Settings, tmp_path: Path):
+def cli_runner(settings: Settings, tmp_path: Path):
+    """Run `remiss ...` in a subprocess against the index of `settings`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
     env.update(
         {
-            "REMISS_DATA_DIR": str(corpus_settings.data_dir),
-            "REMISS_CORPUS_DIR": str(corpus_settings.corpus_dir),
-            "REMISS_EMBED_CACHE": str(corpus_settings.cache_path),
+            "REMISS_DATA_DIR": str(settings.data_dir),
+            "REMISS_CORPUS_DIR": str(settings.corpus_dir),
+            "REMISS_EMBED_CACHE": str(settings.cache_path),
             "REMISS_CONFIG": str(tmp_path / "no-config.toml"),
             "HF_HUB_OFFLINE": "1",
             "PYTHONIOENCODING": "utf-8",
@@ -56,6 +56,11 @@ def remiss(corpus_settings: Settings, tmp_path: Path):
         )
 
     return run
+
+
+@pytest.fixture
+def remiss(corpus_settings: Settings, tmp_path: Path):
+    return cli_runner(corpus_settings, tmp_path)
 
 
 def assert_hit(hit: dict) -> None:
@@ -164,19 +169,10 @@ def test_missing_batch_file_names_the_path(remiss, tmp_path: Path) -> None:
     assert result.stdout.strip() == ""
 
 
-def test_no_index_says_how_to_build_one(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
-    env.update({"REMISS_DATA_DIR": str(tmp_path / "empty"), "REMISS_CONFIG": str(tmp_path / "none.toml")})
+def test_no_index_says_how_to_build_one(corpus_settings: Settings, tmp_path: Path) -> None:
+    run = cli_runner(corpus_settings.model_copy(update={"data_dir": tmp_path / "empty"}), tmp_path)
     for command in ("ask", "search"):
-        result = subprocess.run(
-            [sys.executable, "-m", "assistant.cli", command, MALMO_Q],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=180,
-        )
+        result = run(command, MALMO_Q)
         assert result.returncode == 1
         assert "remiss ingest" in result.stderr and "tomt" in result.stderr
         assert "Traceback" not in result.stderr + result.stdout
