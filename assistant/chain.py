@@ -20,7 +20,7 @@ from assistant.extractive import compose, coverage, question_terms, select_sente
 from assistant.language import detect_language
 from assistant.llm import LLMAnswerer, LLMUnavailable, validate_citations
 from assistant.prompts import message
-from assistant.records import Answer, Citation, Hit
+from assistant.records import Answer, Citation
 from assistant.retrieval import Filters, HybridSearcher, Retrieval
 from assistant.settings import Settings
 from assistant.store import Store
@@ -312,7 +312,3 @@ def evidence_score(retrieval: Retrieval) -> float:
 def _snippet(text: str, limit: int = 220) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def hits_of(answer: Answer) -> list[Hit]:
-    return [c.hit for c in answer.citations]

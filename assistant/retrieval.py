@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -247,6 +246,3 @@ class RemissRetriever(BaseRetriever):
 
 def hit_to_document(hit: Hit) -> Document:
     return Document(page_content=hit.chunk.text, metadata=hit.as_json(), id=hit.chunk.id)
-
-
-SearchFn = Callable[[str, int | None, Filters | None], Retrieval]

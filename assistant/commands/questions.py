@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,7 +52,3 @@ def run_questions(
     else:
         show(record)
     return 0
-
-
-def print_err(text: str) -> None:
-    print(text, file=sys.stderr)
