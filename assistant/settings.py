@@ -7,7 +7,6 @@ Environment variables win over the file; the file wins over the defaults.
 from __future__ import annotations
 
 import os
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -120,7 +119,7 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
 
-    @cached_property
+    @property
     def catalog_path(self) -> Path:
         return self.catalog_file or self.corpus_dir / "catalog.toml"
 

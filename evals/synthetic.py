@@ -3,10 +3,11 @@
 `make_synthetic_corpus(source, target, scale)` writes `scale` versions of every document of
 `source`: the original file unchanged (copy 0), and copies 1 … scale-1 named
 ``<stem>--kopia-NNN<suffix>``. Copy i differs from its original in exactly one spot: the
-sentence ``(Kopia i.)`` is appended to the last line that holds text (the document's last
-paragraph). Everything else is byte for byte the original, so almost every chunk of a copy
-has the same text as a chunk of the original and its vector can come from the embedding
-cache; the bench then measures the index (Chroma, BM25, manifest) rather than the model.
+sentence ``(Kopia i.)`` is appended to the document's last paragraph (the last line that ends
+a sentence; a signature line does not count). Everything else is byte for byte the original,
+so almost every chunk of a copy has the same text as a chunk of the original and its vector
+can come from the embedding cache; the bench then measures the index (Chroma, BM25,
+manifest) rather than the model.
 
 The catalog is copied too: each copy gets its original's entry with its own file name and the
 title suffixed " (kopia i)", so copies keep the organisation, speaking body and section
@@ -28,6 +29,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 
 TEXT_SUFFIXES = frozenset({".txt", ".md"})
 _HAS_TEXT = re.compile(r"\w")
+_PROSE_END = re.compile(r"\w[^\w\s]*[.!?…][\"”’)]*\s*$")
 
 
 @dataclass(frozen=True)
@@ -48,16 +50,21 @@ def marker(i: int) -> str:
 
 
 def perturb(text: str, i: int) -> str:
-    """The text with " (Kopia i.)" appended to its last line that holds text; i = 0 is the text itself."""
+    """The text with " (Kopia i.)" appended to its last paragraph; i = 0 is the text itself.
+
+    The last paragraph is the last line that ends a sentence and holds a few words (a signature
+    or a "....." line is not a paragraph); failing that, the last line that holds any text."""
     if i == 0:
         return text
     lines = text.split("\n")
-    for n in range(len(lines) - 1, -1, -1):
-        if _HAS_TEXT.search(lines[n]):
-            stripped = lines[n].rstrip()
-            lines[n] = f"{stripped} {marker(i)}{lines[n][len(stripped) :]}"
-            return "\n".join(lines)
-    return f"{text}\n{marker(i)}\n"
+    candidates = [n for n, line in enumerate(lines) if _PROSE_END.search(line) and len(line.split()) >= 4]
+    candidates = candidates or [n for n, line in enumerate(lines) if _HAS_TEXT.search(line)]
+    if not candidates:
+        return f"{text}\n{marker(i)}\n"
+    n = candidates[-1]
+    stripped = lines[n].rstrip()
+    lines[n] = f"{stripped} {marker(i)}{lines[n][len(stripped) :]}"
+    return "\n".join(lines)
 
 
 def source_files(source: Path) -> list[Path]:
