@@ -37,6 +37,7 @@ _STANCE_QUESTION = re.compile(
     r"\b(tycker|anser|säger|sa|ser\b.*\bpå|syn på|ställning|inställning|think|say|says|view|position|opinion)\b",
     re.IGNORECASE,
 )
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _FIGURE = re.compile(
     r"\b(hur mycket|hur många|vilket belopp|belopp\w*|kronor|miljoner|miljarder|procent|antal\w*|kostar|kostnad\w*|"
     r"how much|how many|number of)\b",
@@ -203,6 +204,7 @@ class Assistant:
         organisations = {e.organisation for e in manifest.values()}
         bodies = {b for e in manifest.values() for b in e.bodies}
         strangers = unknown_organisations(turn.standalone, organisations, bodies)
+        strangers += [year for year in _YEAR.findall(turn.question) if year not in self.store.lexical().vocab]
         if strangers or (r.unknown_names and not r.targets):
             return message(prompts, lang, "unknown_names", names=", ".join(strangers or r.unknown_names))
         if evidence_score(r) < self.settings.abstain_threshold:

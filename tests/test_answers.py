@@ -180,3 +180,12 @@ def test_question_at_the_limit_is_accepted(assistant: Assistant, corpus_settings
     assert len(question) == limit
     answer = assistant.answer(question)
     assert answer.question == question
+
+
+def test_a_year_the_documents_never_mention_is_not_answered(assistant: Assistant, corpus_settings: Settings) -> None:
+    corpus_text = "\n".join(p.read_text(encoding="utf-8") for p in corpus_settings.corpus_dir.glob("*.txt"))
+    assert "2019" not in corpus_text and "2018" in corpus_text
+    unknown = assistant.answer("Hur stor är Stockholms stads budget för äldreomsorgen 2019?")
+    assert unknown.abstained and "2019" in unknown.text
+    known = assistant.answer("Vad föreslår Tillitsdelegationen i SOU 2018:47 om statsbidrag?")
+    assert not known.abstained
