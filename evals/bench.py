@@ -422,7 +422,7 @@ def serve_child() -> None:
     )
     t_launch = time.perf_counter()
     url = f"http://127.0.0.1:{port}/"
-    _wait_for_http(url, START_TIMEOUT)
+    wait_for_http(url, START_TIMEOUT)
     t_ready = time.perf_counter()
 
     def say(data: dict[str, Any]) -> None:
@@ -471,7 +471,8 @@ def _memory() -> dict[str, float]:
     return out
 
 
-def _wait_for_http(url: str, timeout: float) -> None:
+def wait_for_http(url: str, timeout: float) -> None:
+    """GET `url` until it answers 200, at most `timeout` seconds."""
     deadline = time.monotonic() + timeout
     last: object = None
     while time.monotonic() < deadline:

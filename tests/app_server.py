@@ -13,14 +13,12 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from assistant.settings import Settings
+from evals.bench import wait_for_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,22 +47,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_http(url: str, timeout: float = START_TIMEOUT) -> None:
-    """GET `url` until it answers 200, at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-                last = response.status
-        except (urllib.error.URLError, OSError) as exc:
-            last = exc
-        time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s (last: {last})")
-
-
 @contextlib.contextmanager
 def running_app(base: Settings, **overrides: object) -> Iterator[RunningApp]:
     """The app on a free port of 127.0.0.1, on the index of `base`; closed on exit."""
@@ -75,7 +57,7 @@ def running_app(base: Settings, **overrides: object) -> Iterator[RunningApp]:
     demo = launch(settings, Store(settings), block=False)
     try:
         url = f"http://127.0.0.1:{settings.port}/"
-        wait_for_http(url)
+        wait_for_http(url, START_TIMEOUT)
         yield RunningApp(url, settings, demo)
     finally:
         demo.close()

@@ -11,14 +11,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from corpus_text import seed_text
 
 from assistant.commands.stats_cmd import collect
 from assistant.errors import StoreUnavailableError
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings
 from assistant.store import Store
 from ingest.pipeline import ingest
 
-CORPUS = PROJECT_ROOT / "corpus"
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
@@ -69,16 +69,6 @@ def running_chroma(path: Path) -> Iterator[int]:
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     with running_chroma(tmp_path_factory.mktemp("chroma-server")) as port:
         yield "127.0.0.1", port
-
-
-def seed_text(source: str, n_chars: int) -> str:
-    out: list[str] = []
-    for paragraph in (CORPUS / source).read_text(encoding="utf-8").split("\n\n"):
-        if len(paragraph.strip()) > 80:
-            out.append(paragraph.strip())
-        if sum(map(len, out)) >= n_chars:
-            break
-    return "\n\n".join(out)
 
 
 def test_ingest_and_search_through_a_chroma_server(

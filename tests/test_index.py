@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from corpus_text import seed_text
 
 from assistant.errors import EmbedderMismatchError
 from assistant.settings import PROJECT_ROOT, Settings
@@ -45,17 +46,6 @@ DOCS: dict[str, tuple[str, int, str, str]] = {
     ),
 }
 IDS = sorted(Path(name).stem for name in DOCS)
-
-
-def seed_text(source: str, n_chars: int, skip: int = 0) -> str:
-    """Whole paragraphs of a bundled document, about `n_chars` long."""
-    paragraphs = [p.strip() for p in (CORPUS / source).read_text(encoding="utf-8").split("\n\n")]
-    out: list[str] = []
-    for paragraph in [p for p in paragraphs if len(p) > 80][skip:]:
-        out.append(paragraph)
-        if sum(map(len, out)) >= n_chars:
-            break
-    return "\n\n".join(out)
 
 
 def write_small_corpus(corpus: Path, n_chars: int = 1500) -> None:
