@@ -59,8 +59,7 @@ def catalog_rows(store: Store) -> list[list[str]]:
 def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     store = assistant.store
     manifest = store.manifest(fresh=True)
-    organisations = sorted({e.organisation for e in manifest.values()})
-    bodies = sorted({b for e in manifest.values() for b in e.bodies})
+    organisations, bodies = (sorted(names) for names in store.speaker_names())
     documents = sorted((e.title, e.doc_id) for e in manifest.values())
     kinds = sorted({e.kind for e in manifest.values() if e.kind})
 

@@ -56,6 +56,7 @@ class Turn:
     language: str = "sv"
     standalone: str = ""
     retrieval: Retrieval | None = None
+    abstain_reason: str | None = None  # decided once after retrieval; None = answer
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -89,7 +90,7 @@ class Assistant:
     ) -> Iterator[str | Answer]:
         """Yield text as it is produced, then the final Answer."""
         turn = self._retrieve(self._condense(self._prepare(Turn(question, tuple(history), filters or Filters(), k))))
-        if self.llm is None or self._abstain_reason(turn) is not None:
+        if self.llm is None or turn.abstain_reason is not None:
             answer = self._answer(turn)
             yield answer.text
             yield answer
@@ -152,9 +153,7 @@ class Assistant:
         words = question.split()
         if len(words) > 12 and not _FOLLOW_UP.search(question):
             return question
-        manifest = self.store.manifest()
-        organisations = {e.organisation for e in manifest.values()}
-        bodies = {b for e in manifest.values() for b in e.bodies}
+        organisations, bodies = self.store.speaker_names()
         if find_targets(question, organisations, bodies):
             for target in find_targets(previous, organisations, bodies):
                 for alias in sorted(aliases(target.value), key=len, reverse=True):
@@ -173,10 +172,11 @@ class Assistant:
         started = time.perf_counter()
         retrieval = self.searcher.search(turn.standalone, turn.k, turn.filters)
         turn.timings["retrieve"] = time.perf_counter() - started
-        return replace(turn, retrieval=retrieval)
+        turn = replace(turn, retrieval=retrieval)
+        return replace(turn, abstain_reason=self._abstain_reason(turn))
 
     def _answer(self, turn: Turn) -> Answer:
-        if self.llm is None or self._abstain_reason(turn) is not None:
+        if self.llm is None or turn.abstain_reason is not None:
             return self._extractive(turn)
         started = time.perf_counter()
         try:
@@ -201,8 +201,7 @@ class Assistant:
         if r is None or not r.hits:
             return ""
         manifest = self.store.manifest()
-        organisations = {e.organisation for e in manifest.values()}
-        bodies = {b for e in manifest.values() for b in e.bodies}
+        organisations, bodies = self.store.speaker_names()
         strangers = unknown_organisations(turn.standalone, organisations, bodies)
         strangers += [year for year in _YEAR.findall(turn.question) if year not in self.store.lexical().vocab]
         if strangers or (r.unknown_names and not r.targets):
@@ -234,7 +233,7 @@ class Assistant:
         r = turn.retrieval
         assert r is not None
         prompts = self.settings.prompts_dir
-        reason = self._abstain_reason(turn)
+        reason = turn.abstain_reason
         if reason is not None:
             answer = self._abstention(turn, reason)
         else:

@@ -101,9 +101,7 @@ class HybridSearcher:
         filters = filters or Filters()
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        manifest = self.store.manifest()
-        organisations = {e.organisation for e in manifest.values()}
-        bodies = {b for e in manifest.values() for b in e.bodies}
+        organisations, bodies = self.store.speaker_names()
         targets = find_targets(question, organisations, bodies)
         lexical = self.store.lexical()
         unknown = unknown_names(question, lexical.vocab)

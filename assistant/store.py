@@ -204,6 +204,11 @@ class Store:
             )
             self._lexical = None
 
+    def speaker_names(self) -> tuple[set[str], set[str]]:
+        """The organisations and the speaking bodies of the committed documents."""
+        manifest = self.manifest()
+        return {e.organisation for e in manifest.values()}, {b for e in manifest.values() for b in e.bodies}
+
     def version(self) -> str:
         """A hash of the committed (document, hash) pairs: changes whenever the index does."""
         pairs = sorted((d, e.doc_hash) for d, e in self.manifest().items())

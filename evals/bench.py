@@ -287,18 +287,22 @@ def time_embedder(embedder: Any, texts: Sequence[str], batch_size: int) -> float
     return time.perf_counter() - started
 
 
+def child_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment for a `remiss` child process that must use the same index as `settings`."""
+    return {
+        **os.environ,
+        "REMISS_DATA_DIR": str(settings.data_dir),
+        "REMISS_CORPUS_DIR": str(settings.corpus_dir),
+        "REMISS_CATALOG_FILE": str(settings.catalog_path),
+        "REMISS_EMBED_CACHE": str(settings.cache_path),
+        "HF_HUB_OFFLINE": "1",
+        **extra,
+    }
+
+
 def time_noop_command(settings: Settings) -> float:
     """Wall time of `remiss ingest --quiet` in a new process (interpreter start and imports included)."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "REMISS_DATA_DIR": str(settings.data_dir),
-            "REMISS_CORPUS_DIR": str(settings.corpus_dir),
-            "REMISS_CATALOG_FILE": str(settings.catalog_path),
-            "REMISS_EMBED_CACHE": str(settings.cache_path),
-            "HF_HUB_OFFLINE": "1",
-        }
-    )
+    env = child_env(settings)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ingest", "--quiet"],
@@ -491,17 +495,7 @@ class _Child:
     """The serving process and its line protocol."""
 
     def __init__(self, settings: Settings) -> None:
-        env = dict(os.environ)
-        env.update(
-            {
-                "REMISS_DATA_DIR": str(settings.data_dir),
-                "REMISS_CORPUS_DIR": str(settings.corpus_dir),
-                "REMISS_CATALOG_FILE": str(settings.catalog_path),
-                "REMISS_EMBED_CACHE": str(settings.cache_path),
-                "GRADIO_ANALYTICS_ENABLED": "False",
-                "HF_HUB_OFFLINE": "1",
-            }
-        )
+        env = child_env(settings, GRADIO_ANALYTICS_ENABLED="False")
         command = [sys.executable, "-m", "evals.bench", "--serve-child"]
         if Path("/bin/sh").exists():
             # Started by a small shell that forks it, as from a terminal: on Linux a process's

@@ -12,11 +12,12 @@ from assistant.store import Store
 def collect(settings: Settings) -> dict:
     store = Store(settings)
     manifest = store.manifest(fresh=True)
+    organisations, bodies = store.speaker_names()
     return {
         "documents": len(manifest),
         "chunks": store.chunk_count(),
-        "organisations": sorted({e.organisation for e in manifest.values()}),
-        "bodies": sorted({b for e in manifest.values() for b in e.bodies}),
+        "organisations": sorted(organisations),
+        "bodies": sorted(bodies),
         "embedder": store.embedder_label,
         "index": settings.index_label,
     }
