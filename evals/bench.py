@@ -713,7 +713,7 @@ def _hit(case: Case, passages: Sequence[tuple[str, str]]) -> float:
     """1.0 when any passage (doc_id, text) contains any of the case's evidence (the dataset's rule)."""
     from evals import metrics as m
 
-    matches = m.evidence_matches(passages, [(e.doc, e.quote) for e in case.evidence])
+    matches = m.evidence_matches(passages, [(e.docs, e.quote) for e in case.evidence])
     return 1.0 if any(matches) else 0.0
 
 

@@ -4,8 +4,12 @@ Each line is a case::
 
     {"id": "q001", "question": "...", "language": "sv", "category": "fact",
      "history": ["earlier user question", ...], "answerable": true,
-     "evidence": [{"doc": "<doc_id>", "quote": "<verbatim text of that document>"}],
+     "evidence": [{"doc": "<doc_id>", "quote": "<verbatim text of that document>",
+                   "also_in": ["<doc_id of another document with the same words>"]}],
      "bodies": ["<expected speaking body>", ...], "reference_answer": "..."}
+
+`also_in` is optional: other documents that reproduce the quote verbatim (a city's joint
+answer that reprints a förvaltning's tjänsteutlåtande), where a passage holds the same evidence.
 
 A malformed file raises `DatasetError`; its message names the file, the line (and the case id
 when known), the field and what is wrong with it.
@@ -42,10 +46,15 @@ class DatasetError(RemissError):
 
 @dataclass(frozen=True)
 class Evidence:
-    """A verbatim quote from document `doc` that answers the question."""
+    """A verbatim quote from document `doc` (and any `also_in` documents) that answers the question."""
 
     doc: str
     quote: str
+    also_in: tuple[str, ...] = ()
+
+    @property
+    def docs(self) -> tuple[str, ...]:
+        return (self.doc, *self.also_in)
 
 
 @dataclass(frozen=True)
@@ -152,7 +161,10 @@ def _evidence(item: Any, i: int, fail: Any) -> Evidence:
             raise fail(f"evidence[{i}].{key}", "missing")
         if not isinstance(item[key], str) or not item[key].strip():
             raise fail(f"evidence[{i}].{key}", f"must be a non-empty string, got {_type_name(item[key])}")
-    return Evidence(doc=item["doc"], quote=item["quote"])
+    also_in = item.get("also_in", [])
+    if not isinstance(also_in, list) or not all(isinstance(d, str) and d.strip() for d in also_in):
+        raise fail(f"evidence[{i}].also_in", f"must be a list of document ids, got {_type_name(also_in)}")
+    return Evidence(doc=item["doc"], quote=item["quote"], also_in=tuple(also_in))
 
 
 def _type_name(value: Any) -> str:

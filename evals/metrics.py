@@ -6,8 +6,8 @@ Vocabulary:
 
 - *matches*: for a ranked list of hits, one set per hit (rank order) with the indices of the
   case's evidence items the hit contains (`evidence_matches`). A hit contains an evidence
-  item when its doc_id is the evidence doc and the normalised quote is a substring of the
-  normalised hit text (`normalise`: lower case, `*` and U+F0B7 removed, whitespace collapsed).
+  item when its doc_id is one of the evidence's documents (its doc, or one that reproduces the
+  quote verbatim) and the normalised quote is a substring of the normalised hit text (`normalise`: lower case, `*` and U+F0B7 removed, whitespace collapsed).
 - *claims*: the units of an answer that make a statement: a quote line of the extractive
   answer, or a sentence of a free-text (LLM) answer (`answer_claims`).
 """
@@ -37,18 +37,27 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().translate(_STRIP).split())
 
 
-def contains(doc_id: str, text: str, evidence_doc: str, quote: str) -> bool:
-    """True when the passage (doc_id, text) is from the evidence document and contains the quote."""
-    return doc_id == evidence_doc and normalise(quote) in normalise(text)
+Docs = str | Collection[str]
 
 
-def evidence_matches(hits: Iterable[tuple[str, str]], evidence: Sequence[tuple[str, str]]) -> list[frozenset[int]]:
-    """For each hit (doc_id, text), in rank order, the indices of the evidence items (doc, quote) it contains."""
-    quotes = [(doc, normalise(quote)) for doc, quote in evidence]
+def _docs(docs: Docs) -> frozenset[str]:
+    return frozenset([docs] if isinstance(docs, str) else docs)
+
+
+def contains(doc_id: str, text: str, evidence_docs: Docs, quote: str) -> bool:
+    """True when the passage (doc_id, text) is from an evidence document and contains the quote."""
+    return doc_id in _docs(evidence_docs) and normalise(quote) in normalise(text)
+
+
+def evidence_matches(hits: Iterable[tuple[str, str]], evidence: Sequence[tuple[Docs, str]]) -> list[frozenset[int]]:
+    """For each hit (doc_id, text), in rank order, the indices of the evidence items (docs, quote) it contains.
+
+    `docs` is one document id or several (the evidence document and those reproducing the quote)."""
+    quotes = [(_docs(docs), normalise(quote)) for docs, quote in evidence]
     out = []
     for doc_id, text in hits:
         flat = normalise(text)
-        out.append(frozenset(i for i, (doc, quote) in enumerate(quotes) if doc == doc_id and quote in flat))
+        out.append(frozenset(i for i, (docs, quote) in enumerate(quotes) if doc_id in docs and quote in flat))
     return out
 
 

@@ -324,7 +324,7 @@ def run_retrieval(system: System, case: Case, standalone: str) -> CaseResult:
 
 # -- scoring -------------------------------------------------------------------------------
 def _evidence(case: Case) -> list[tuple[str, str]]:
-    return [(e.doc, e.quote) for e in case.evidence]
+    return [(e.docs, e.quote) for e in case.evidence]
 
 
 def score_retrieval(result: CaseResult, n_relevant: int) -> None:

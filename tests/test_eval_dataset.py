@@ -106,3 +106,30 @@ def test_a_missing_or_empty_file_is_a_clear_error(tmp_path: Path) -> None:
     latin1.write_bytes(json.dumps(good("t1"), ensure_ascii=False).encode("latin-1"))
     with pytest.raises(DatasetError, match="not UTF-8"):
         load_dataset(latin1)
+
+
+def test_every_quote_is_verbatim_in_its_documents_in_the_bundled_index(corpus_settings: Any) -> None:
+    """Each evidence quote occurs in an indexed passage of its document and of every `also_in` document,
+    so no case is unwinnable and no `also_in` claim is false."""
+    from assistant.store import Store
+    from evals import metrics as m
+    from evals.run import evidence_in_index
+
+    chunks = Store(corpus_settings).committed_chunks()
+    cases = load_dataset()
+    _, warnings = evidence_in_index(cases, chunks)
+    assert warnings == []
+    reproduced = [(c.id, e) for c in cases for e in c.evidence if e.also_in]
+    assert reproduced, "the dataset names documents that reproduce a quote"
+    for case_id, evidence in reproduced:
+        for doc in evidence.docs:
+            assert any(m.contains(ch.doc_id, ch.text, doc, evidence.quote) for ch in chunks), (case_id, doc)
+
+
+def test_also_in_must_be_a_list_of_document_ids(tmp_path: Path) -> None:
+    bad = good("t9", evidence=[{"doc": "malmo-yttrande", "quote": "välkomnar", "also_in": "annan"}])
+    with pytest.raises(DatasetError, match=r"t9.*evidence\[0\]\.also_in"):
+        load_dataset(write(tmp_path, json.dumps(bad)))
+    ok = good("t8", evidence=[{"doc": "a", "quote": "välkomnar", "also_in": ["b"]}])
+    (case,) = load_dataset(write(tmp_path, json.dumps(ok)))
+    assert case.evidence[0].docs == ("a", "b")

@@ -196,3 +196,10 @@ def test_latency_percentiles() -> None:
     assert m.latency_p95([1.0, 2.0, 3.0, 4.0]) == pytest.approx(3.85)
     assert m.percentile([5.0], 95) == 5.0
     assert math.isnan(m.latency_p50([]))
+
+
+def test_evidence_may_name_several_documents_that_reproduce_the_quote() -> None:
+    hits = [("b", "Ett två tre."), ("c", "ett två tre")]
+    assert m.evidence_matches(hits, [(("a", "b"), "två tre")]) == [one(0), NONE]
+    assert m.contains("b", "ett två", ("a", "b"), "ett två")
+    assert not m.contains("c", "ett två", ("a", "b"), "ett två")
