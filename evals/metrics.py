@@ -7,7 +7,8 @@ Vocabulary:
 - *matches*: for a ranked list of hits, one set per hit (rank order) with the indices of the
   case's evidence items the hit contains (`evidence_matches`). A hit contains an evidence
   item when its doc_id is one of the evidence's documents (its doc, or one that reproduces the
-  quote verbatim) and the normalised quote is a substring of the normalised hit text (`normalise`: lower case, `*` and U+F0B7 removed, whitespace collapsed).
+  quote verbatim) and the normalised quote is a substring of the normalised hit text
+  (`normalise`: lower case, `*` and U+F0B7 removed, whitespace collapsed).
 - *claims*: the units of an answer that make a statement: a quote line of the extractive
   answer, or a sentence of a free-text (LLM) answer (`answer_claims`).
 """
