@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.swedish import normalise
+from assistant.swedish import normalise, split_compound, stem, words
 
 _GENERIC = frozenset(
     """
@@ -69,8 +69,10 @@ def _only_org_alias(body: str, question: str, organisations: set[str]) -> bool:
     return all(a in org_aliases for a in aliases(body) if re.search(rf"(?<![\wåäö]){re.escape(a)}s?(?![\wåäö])", text))
 
 
-def unknown_names(question: str, vocabulary: frozenset[str]) -> list[str]:
-    """Capitalised words (not sentence-initial) the corpus never uses: another city, say."""
+def unknown_names(question: str, vocabulary: frozenset[str], known: frozenset[str] = frozenset()) -> list[str]:
+    """Capitalised words (not sentence-initial) the corpus never uses: another city, say.
+
+    `known` are lower-case words to accept anyway (English terms the glossary translates)."""
     unknown: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):
         tokens = re.findall(r"[\wÅÄÖåäö][\wÅÄÖåäö-]*", sentence)
@@ -79,7 +81,7 @@ def unknown_names(question: str, vocabulary: frozenset[str]) -> list[str]:
                 continue
             low = normalise(token)
             base = low[:-1] if low.endswith("s") else low
-            if low in _KNOWN_CAPITALISED or low in vocabulary or base in vocabulary:
+            if low in _KNOWN_CAPITALISED or low in known or low in vocabulary or base in vocabulary:
                 continue
             unknown.append(token)
     return unknown
@@ -102,3 +104,36 @@ def unknown_organisations(question: str, organisations: set[str], bodies: set[st
         if not any(w in known or phrase in known for w in words if w not in _GENERIC):
             unknown.append(match.group(0))
     return unknown
+
+
+_ACRONYM = re.compile(r"\b[A-ZÅÄÖ]{2,6}\b")
+_NOT_ORGANISATIONS = frozenset({"sou", "dir", "lov", "lou", "dnr", "pm", "ks"})
+
+
+def silent_speakers(question: str, organisations: set[str], bodies: set[str]) -> list[str]:
+    """Acronyms in the subject of a question ("Vad tycker SKL …", "What did SKL say …") that name
+    no speaker in the index: the documents may mention them, but they have no answer of their own."""
+    known = {a for name in organisations | bodies for a in aliases(name)}
+    subject = " ".join(question.split()[:4])
+    return [a for a in _ACRONYM.findall(subject) if a.lower() not in known and a.lower() not in _NOT_ORGANISATIONS]
+
+
+_YES_NO = re.compile(
+    r"^\s*(?:har|hade|lade|lämnade|blev|finns|fanns|kom|fick|gav|beslutade|infördes|did|has|had|was|were|is|are)\b",
+    re.IGNORECASE,
+)
+
+
+def unknown_terms(question: str, vocabulary: frozenset[str], min_length: int = 6) -> list[str]:
+    """For a yes/no question ("Lade regeringen fram en proposition …?"): its longer words that the
+    corpus never uses, whole or as compound parts. The documents cannot say yes about them."""
+    if not _YES_NO.search(question):
+        return []
+    return [
+        w
+        for w in words(question)
+        if len(w) >= min_length
+        and w not in vocabulary
+        and stem(w) not in vocabulary
+        and not split_compound(w, vocabulary)
+    ]

@@ -109,12 +109,10 @@ def coverage(
     terms: set[str],
     vocab: frozenset[str],
     idf: Callable[[str], float],
-    digits_only: bool = False,
 ) -> float:
     """Best share (IDF-weighted) of the question's terms that one sentence of the hits contains.
 
     0 when no sentence shares a word with the question; 1 when one sentence has them all.
-    With `digits_only`, only sentences that state a number count (for "how many" questions).
     """
     total = sum(idf(t) for t in terms)
     if total == 0:
@@ -122,8 +120,6 @@ def coverage(
     best = 0.0
     for hit in hits:
         for sentence in candidate_sentences(hit, terms, vocab):
-            if digits_only and not _NUMBER.search(sentence.text):
-                continue
             words = set(analyse(sentence.text, vocab))
             best = max(best, sum(idf(t) for t in terms & words) / total)
     return best

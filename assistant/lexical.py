@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,18 @@ import bm25s
 import numpy as np
 
 from assistant.swedish import analyse, vocabulary
+from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 5  # bump when the analysis or the pickled fields change
+LEXICAL_FORMAT = 6  # bump when the analysis or the pickled fields change
+
+
+def chunk_sentences(text: str) -> list[str]:
+    """The sentences of a passage, line by line (headings and list items are lines of their own)."""
+    out = []
+    for line in re.finditer(r"[^\n]+", text):
+        out.extend(text[s:e].strip() for s, e in sentence_spans(line.group(0), line.start()))
+    return [s for s in out if s]
 
 
 @dataclass
@@ -29,6 +39,7 @@ class LexicalIndex:
     model: bm25s.BM25 | None
     document_frequency: dict[str, int]
     terms_by_document: dict[str, frozenset[str]]
+    sentence_terms: dict[str, tuple[frozenset[str], ...]]
     format: int = LEXICAL_FORMAT
 
     @classmethod
@@ -48,11 +59,23 @@ class LexicalIndex:
             model = bm25s.BM25(k1=1.2, b=0.75)
             model.index(analysed, show_progress=False)
         documents = {d: frozenset(t) for d, t in by_document.items()}
-        return cls(version, list(chunks), vocab, model, frequency, documents)
+        sentences = {c.id: tuple(frozenset(analyse(s, vocab)) for s in chunk_sentences(c.text)) for c in chunks}
+        return cls(version, list(chunks), vocab, model, frequency, documents, sentences)
 
     def idf(self, term: str) -> float:
         """Inverse document frequency: rare terms weigh more when judging evidence."""
         return math.log(1 + len(self.chunks) / (1 + self.document_frequency.get(term, 0)))
+
+    def sentence_coverage(self, chunk_id: str, terms: set[str]) -> float:
+        """Best IDF-weighted share of `terms` that one sentence of the chunk contains (0–1).
+
+        A chunk whose single sentence answers the question beats one that spreads the same
+        words over several sentences about other things."""
+        total = sum(self.idf(t) for t in terms)
+        if total == 0:
+            return 0.0
+        best = max((sum(self.idf(t) for t in terms & s) for s in self.sentence_terms.get(chunk_id, ())), default=0.0)
+        return best / total
 
     def search(self, question: str, k: int, keep: Callable[[Chunk], bool] | None = None) -> list[tuple[Chunk, float]]:
         """Top-k chunks by BM25 score (> 0), optionally only those `keep` accepts."""

@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (Chroma) + Swedish BM25, fused with reciprocal-rank fusion.
 
 Questions that name an organisation or body lift that speaker's passages; questions across
-bodies get at most `max_per_document` passages per document, so one long answer cannot
+bodies get at most `max_per_speaker` passages per speaking body, so one long answer cannot
 crowd out the rest. An optional cross-encoder reorders the fused list.
 """
 
@@ -18,6 +18,9 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.entities import Target, aliases, find_targets, unknown_names
+from assistant.extractive import question_terms
+from assistant.glossary import Translation, translate
+from assistant.language import detect_language
 from assistant.records import Hit
 from assistant.settings import Settings
 from assistant.store import Store
@@ -28,6 +31,7 @@ _ACROSS = re.compile(
     r"\b(remissinstans\w*|vilka|jämför\w*|skiljer|olika|alla|flera|instanser|several|which|compare|differ\w*)\b",
     re.IGNORECASE,
 )
+RERANK_DEPTH = 20  # fused hits that the sentence evidence may reorder
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class Retrieval:
     top_dense: float = 0.0
     top_lexical: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    # The question's words in the documents' language: the question itself, or for an English
+    # question the glossary's Swedish words (empty when the glossary knows none of them).
+    swedish_words: str = ""
 
 
 class HybridSearcher:
@@ -104,22 +111,27 @@ class HybridSearcher:
         organisations, bodies = self.store.speaker_names()
         targets = find_targets(question, organisations, bodies)
         lexical = self.store.lexical()
-        unknown = unknown_names(question, lexical.vocab)
+        english = translate(question) if detect_language(question) == "en" else Translation((), frozenset())
+        unknown = unknown_names(question, lexical.vocab, english.covered)
+        # An English question also searches with the glossary's Swedish words.
+        words = f"{question} ({' '.join(english.swedish)})" if english.swedish else question
         t1 = time.perf_counter()
         dense: list[tuple[Chunk, float]] = []
         lex: list[tuple[Chunk, float]] = []
         if "dense" in retrievers:
-            vector = self.store.embedder.embed_query(question)
+            vector = self.store.embedder.embed_query(words)
         t2 = time.perf_counter()
         if "dense" in retrievers:
             dense = self.store.dense_search(vector, settings.candidate_k, filters.where())
         t3 = time.perf_counter()
         if "lexical" in retrievers:
-            lex = lexical.search(question, settings.candidate_k, filters.keep if filters.active else None)
+            lex = lexical.search(words, settings.candidate_k, filters.keep if filters.active else None)
         t4 = time.perf_counter()
         full = len(retrievers) > 1  # baselines get neither the speaker lift nor reranking
         speakers = [t for t in targets if not self._is_topic(t)]
         hits = self._fuse(dense, lex, speakers if full else [])
+        if full and settings.sentence_weight > 0:
+            hits = self._favour_answering_sentences(words, hits, targets)
         if full and self._wants_rerank():
             hits = self._rerank(question, hits[: max(3 * k, 20)])
         hits = self._diversify(question, hits, targets, filters, k)
@@ -139,6 +151,7 @@ class HybridSearcher:
             top_dense=max((s for _, s in dense), default=0.0),
             top_lexical=max((s for _, s in lex), default=0.0),
             timings=timings,
+            swedish_words=" ".join(english.swedish) if english.covered else question,
         )
 
     def _fuse(
@@ -175,18 +188,42 @@ class HybridSearcher:
             for i, cid in enumerate(ordered, start=1)
         ]
 
+    def _favour_answering_sentences(self, question: str, hits: list[Hit], targets: list[Target]) -> list[Hit]:
+        """Add `sentence_weight` × the best one-sentence coverage of the question's terms, and reorder.
+
+        Fusion ranks whole passages; this prefers the passage where one sentence holds the
+        question's (IDF-weighted) words, which is the passage that can be quoted as the answer."""
+        lexical = self.store.lexical()
+        terms = question_terms(question, lexical.vocab, targets)
+        if not terms:
+            return hits
+        weight = self.settings.sentence_weight
+        head, tail = hits[:RERANK_DEPTH], hits[RERANK_DEPTH:]
+        scored = [(h.score + weight * lexical.sentence_coverage(h.chunk.id, terms), h) for h in head]
+        scored.sort(key=lambda pair: -pair[0])
+        scored += [(h.score, h) for h in tail]
+        return [
+            Hit(h.chunk, score, i, h.retrievers, h.dense_score, h.lexical_score)
+            for i, (score, h) in enumerate(scored, start=1)
+        ]
+
     def _diversify(self, question: str, hits: list[Hit], targets: list[Target], filters: Filters, k: int) -> list[Hit]:
-        """Cap passages per document when the question looks across bodies."""
-        across = not filters.active and (len(targets) > 1 or bool(_ACROSS.search(question)))
+        """Cap passages per speaker (document and body) when the question looks across speakers.
+
+        A city and one of its bodies ("stadsledningskontoret i Stockholm") is one speaker; two
+        bodies of one joint answer are two, so the cap is per body, not per document."""
+        named = max(sum(1 for t in targets if t.field == "body"), sum(1 for t in targets if t.field == "organisation"))
+        across = not filters.active and (named > 1 or bool(_ACROSS.search(question)))
         if not across:
             chosen = hits[:k]
         else:
-            per_doc: dict[str, int] = {}
+            per_speaker: dict[tuple[str, str], int] = {}
             chosen = []
             for hit in hits:
-                n = per_doc.get(hit.chunk.doc_id, 0)
-                if n < self.settings.max_per_document:
-                    per_doc[hit.chunk.doc_id] = n + 1
+                speaker = (hit.chunk.doc_id, hit.chunk.body)
+                n = per_speaker.get(speaker, 0)
+                if n < self.settings.max_per_speaker:
+                    per_speaker[speaker] = n + 1
                     chosen.append(hit)
                 if len(chosen) == k:
                     break

@@ -73,8 +73,23 @@ class Settings(BaseSettings):
     candidate_k: int = Field(default=40, ge=5, le=500, description="Candidates per retriever.")
     rrf_k: int = Field(default=10, ge=1, description="Reciprocal-rank-fusion constant.")
     lexical_weight: float = Field(default=0.5, ge=0, le=2, description="Weight of BM25 in the fusion (dense = 1).")
-    max_per_document: int = Field(
-        default=3, ge=1, description="Diversity: max passages per document for cross-body questions."
+    sentence_weight: float = Field(
+        default=0.08,
+        ge=0,
+        le=1,
+        description="Weight of the best one-sentence coverage of the question after fusion (0 = off).",
+    )
+    min_answer_support: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="For count, date, person and list questions: share of the topic words needed around a sentence "
+        "that holds such an answer.",
+    )
+    max_per_speaker: int = Field(
+        default=3,
+        ge=1,
+        description="Diversity: max passages per speaker (document and body) for questions across speakers.",
     )
     reranker_model: str = Field(default="", description="CrossEncoder model; empty = off.")
     abstain_threshold: float = Field(default=0.5, description="Evidence score below which the assistant abstains.")

@@ -1,0 +1,150 @@
+"""What kind of answer a question asks for, and whether any retrieved sentence holds one.
+
+"Hur många anställda …?" needs a number next to "anställda"; "När startar …?" needs a date;
+"Vem var ordförande …?" needs a person's name; "Vilka är de sju principerna?" needs a list of
+seven. Passages about the right topic that lack that kind of answer are the typical near-miss
+of a question the documents do not answer, so the assistant abstains instead of quoting them.
+The checks look at sentences that also cover at least half of the question's topic words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.lexical import chunk_sentences
+from assistant.records import Hit
+from assistant.swedish import analyse, stem
+
+_NUMBER_WORDS = {
+    "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
+    "elva": 11, "tolv": 12, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}  # fmt: skip
+_NUMBER = re.compile(
+    r"^(\d[\d\s,.–-]*|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|\w*tjugo\w*|\w*trettio\w*|\w*fyrtio\w*|"
+    r"\w*femtio\w*|\w*hundra\w*|\w*tusen\w*|miljon\w*|miljard\w*)$",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
+    "january|february|march|may|june|july|august|october"
+)
+_DATE = re.compile(rf"\b((?:19|20)\d\d|{_MONTHS}|\d{{4}}-\d\d-\d\d|vår\w*|höst\w*|årsskift\w*)\b", re.IGNORECASE)
+_PERSON = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\s+[A-ZÅÄÖ][a-zåäöéü]{2,}")
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+\S", re.MULTILINE)
+
+_COUNT_Q = re.compile(r"\b(?:hur många|how many|antalet)\s+([\wåäö-]+)", re.IGNORECASE)
+_AMOUNT_Q = re.compile(
+    r"\b(hur mycket|vilket belopp|belopp\w*|kronor|miljoner|miljarder|procent|kostar|kostnad\w*|how much)\b",
+    re.IGNORECASE,
+)
+_TIME_Q = re.compile(r"^\s*(?:och\s+)?(?:när|sedan när|vilket år|vilket datum|when|what year)\b", re.IGNORECASE)
+_PERSON_Q = re.compile(
+    r"^\s*(?:vem|who)\s+(?:var|är|blir|was|is)\s+(?:the\s+)?(.+?)(?=\s+(?:i|på|för|vid|in|of|at|for)\b|[?,]|$)",
+    re.IGNORECASE,
+)
+_LIST_Q = re.compile(
+    r"\b(?:vilka är|vilka var|what are|which are)\s+(?:de\s+|the\s+)?(?:[\wåäö]+s\s+)?([\wåäö]+)\s+([\wåäö]+)",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = re.compile(
+    r"\b(hur många|hur mycket|när|sedan när|vilket år|vilket datum|vem|vilka|how many|how much|when|who|what year)\b",
+    re.IGNORECASE,
+)
+
+
+_NEXT_CLAUSE = re.compile(r",?\s+(?:och|and)\s+(?=(?:när|vad|hur|vem|vilk\w*|when|what|how|who)\b)", re.IGNORECASE)
+
+
+def first_question(question: str) -> str:
+    """The first of several joined questions ("Vem var …, och när …?"): the one the answer type is read from."""
+    return _NEXT_CLAUSE.split(question, maxsplit=1)[0]
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The kind of answer a question wants; `missing` is the message key used when none is found."""
+
+    missing: str
+    accepts: Callable[[str], bool]  # does this sentence hold such an answer?
+    list_of: int = 0  # for "which are the N …": a passage must list this many items
+    noun: str = ""
+    role: str = ""  # for "who was the …": only the role's words are the topic
+
+
+def expectation(question: str) -> Expectation | None:
+    """The answer type the question asks for, or None for an open question."""
+    if match := _LIST_Q.search(question):
+        count = _count(match.group(1))
+        if count >= 2:
+            return Expectation("no_list", lambda s: True, list_of=count, noun=match.group(2))
+    if match := _COUNT_Q.search(question):
+        noun = match.group(1)
+        return Expectation("no_figure", lambda s: _number_before(s, noun), noun=noun)
+    if _AMOUNT_Q.search(question):
+        return Expectation("no_figure", lambda s: any(_NUMBER.match(w) for w in _words(s)))
+    if _TIME_Q.search(question):
+        return Expectation("no_date", lambda s: _DATE.search(s) is not None)
+    if match := _PERSON_Q.search(question):
+        # The role ("ordförande", "föredragande borgarråd") is what must stand beside the name.
+        return Expectation("no_person", lambda s: _PERSON.search(s) is not None, role=match.group(1))
+    return None
+
+
+def support(
+    wanted: Expectation,
+    hits: list[Hit],
+    terms: set[str],
+    vocab: frozenset[str],
+    idf: Callable[[str], float],
+) -> float:
+    """Best IDF-weighted share of the topic terms around a sentence that holds the answer kind.
+
+    "Around" is the sentence with its neighbours, so "Äldrenämnden beslutade vid sitt sammanträde
+    den 18 september 2018" counts for "När behandlade Äldrenämnden remissen?" when the next
+    sentence names the remiss. 0.0 when no sentence holds that kind of answer."""
+    topic = {t for t in terms if not _QUESTION_WORDS.fullmatch(t)}
+    if wanted.role:
+        topic = set(analyse(wanted.role, vocab))
+    total = sum(idf(t) for t in topic)
+    best = 0.0
+    for hit in hits:
+        if wanted.list_of and not _lists(hit.chunk.text, wanted.list_of, wanted.noun, vocab):
+            continue
+        sentences = chunk_sentences(hit.chunk.text)
+        for i, sentence in enumerate(sentences):
+            if not wanted.accepts(sentence):
+                continue
+            around = set(analyse(" ".join(sentences[max(0, i - 1) : i + 2]), vocab))
+            best = max(best, sum(idf(t) for t in topic & around) / total if total else 1.0)
+    return best
+
+
+def _count(word: str) -> int:
+    word = word.lower()
+    return int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\wåäöÅÄÖ][\wåäöÅÄÖ,.–-]*[\wåäöÅÄÖ]|\w", text)
+
+
+def _number_before(sentence: str, noun: str, window: int = 3) -> bool:
+    """A number followed within `window` words by the counted noun ("290 primärkommuner", "tolv försök…")."""
+    root = stem(noun.lower())
+    words = [w.lower() for w in _words(sentence)]
+    for i, word in enumerate(words):
+        if _NUMBER.match(word):
+            for follower in words[i + 1 : i + 1 + window]:
+                if root and stem(follower).endswith(root):  # "skolor", "grundskolor", not "skollagen"
+                    return True
+    return False
+
+
+def _lists(text: str, count: int, noun: str, vocab: frozenset[str]) -> bool:
+    """The passage mentions the noun and has at least `count` list items."""
+    root = stem(noun.lower())
+    mentions = any(t.endswith(root) for t in analyse(text, vocab)) if root else True
+    return mentions and len(_LIST_ITEM.findall(text)) >= count
