@@ -34,7 +34,10 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 # Pronouns that point back to a speaker ("vad säger de om ..."), not to a topic ("det").
-_SPEAKER_PRONOUN = re.compile(r"\b(de|dem|dom|deras|där|they|them|their)\b", re.IGNORECASE)
+_SPEAKER_PRONOUN = re.compile(
+    r"\b(de|dem|dom|deras|där|they|them|their|it\s+(?:say|says|think|thinks|propose|proposes|suggest|suggests))\b",
+    re.IGNORECASE,
+)
 # Document kinds that summarise a report rather than state the sender's own position.
 NON_POSITION_KINDS = frozenset({"sammanfattning", "betänkande", "summary"})
 _STANCE_QUESTION = re.compile(
@@ -240,7 +243,8 @@ class Assistant:
             # have" needs X next to the number, not only in the speaker line.
             asked = first_question(r.swedish_words if lang == "en" else turn.standalone)
             topic = question_terms(asked, lexical.vocab, [])
-            if support(wanted, r.hits[:4], topic, lexical.vocab, lexical.idf) < self.settings.min_answer_support:
+            found = support(wanted, r.hits[:4], topic, lexical.vocab, lexical.idf, r.speakers)
+            if found < self.settings.min_answer_support:
                 return message(prompts, lang, wanted.missing)
         return None
 

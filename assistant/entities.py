@@ -63,6 +63,12 @@ def find_targets(question: str, organisations: set[str], bodies: set[str]) -> li
     return [t for t in found if t.field == "organisation" or not _only_org_alias(t.value, question, org_hits)]
 
 
+def mentions(text: str, name: str) -> bool:
+    """Does the text name the organisation or body (any alias, genitive -s allowed)?"""
+    flat = normalise(text)
+    return any(re.search(rf"(?<![\wåäö]){re.escape(a)}s?(?![\wåäö])", flat) for a in aliases(name))
+
+
 def _only_org_alias(body: str, question: str, organisations: set[str]) -> bool:
     text = normalise(question)
     org_aliases = {a for o in organisations for a in aliases(o)}

@@ -17,6 +17,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from assistant.answer_types import expectation, first_question, support
 from assistant.entities import Target, aliases, find_targets, unknown_names
 from assistant.extractive import question_terms
 from assistant.glossary import Translation, translate
@@ -77,6 +78,7 @@ class Retrieval:
 
     hits: list[Hit]
     targets: list[Target] = field(default_factory=list)
+    speakers: list[Target] = field(default_factory=list)  # the targets that are speakers, not topics
     unknown_names: list[str] = field(default_factory=list)
     top_dense: float = 0.0
     top_lexical: float = 0.0
@@ -131,7 +133,7 @@ class HybridSearcher:
         speakers = [t for t in targets if not self._is_topic(t)]
         hits = self._fuse(dense, lex, speakers if full else [])
         if full and settings.sentence_weight > 0:
-            hits = self._favour_answering_sentences(words, hits, targets)
+            hits = self._favour_answering_sentences(words, hits, targets, speakers)
         if full and self._wants_rerank():
             hits = self._rerank(question, hits[: max(3 * k, 20)])
         hits = self._diversify(question, hits, targets, filters, k)
@@ -147,6 +149,7 @@ class HybridSearcher:
         return Retrieval(
             hits=hits,
             targets=targets,
+            speakers=speakers,
             unknown_names=unknown,
             top_dense=max((s for _, s in dense), default=0.0),
             top_lexical=max((s for _, s in lex), default=0.0),
@@ -188,7 +191,9 @@ class HybridSearcher:
             for i, cid in enumerate(ordered, start=1)
         ]
 
-    def _favour_answering_sentences(self, question: str, hits: list[Hit], targets: list[Target]) -> list[Hit]:
+    def _favour_answering_sentences(
+        self, question: str, hits: list[Hit], targets: list[Target], speakers: list[Target]
+    ) -> list[Hit]:
         """Add `sentence_weight` × the best one-sentence coverage of the question's terms, and reorder.
 
         Fusion ranks whole passages; this prefers the passage where one sentence holds the
@@ -199,7 +204,17 @@ class HybridSearcher:
             return hits
         weight = self.settings.sentence_weight
         head, tail = hits[:RERANK_DEPTH], hits[RERANK_DEPTH:]
-        scored = [(h.score + weight * lexical.sentence_coverage(h.chunk.id, terms), h) for h in head]
+        wanted = expectation(first_question(question))
+        if wanted is not None:
+            # A count, date or name question prefers the passage that holds one beside the topic.
+            topic = question_terms(first_question(question), lexical.vocab, [])
+            typed = {h.chunk.id: support(wanted, [h], topic, lexical.vocab, lexical.idf, speakers) for h in head}
+        else:
+            typed = {}
+        scored = [
+            (h.score + weight * (lexical.sentence_coverage(h.chunk.id, terms) + typed.get(h.chunk.id, 0.0)), h)
+            for h in head
+        ]
         scored.sort(key=lambda pair: -pair[0])
         scored += [(h.score, h) for h in tail]
         return [

@@ -189,3 +189,67 @@ def test_a_year_the_documents_never_mention_is_not_answered(assistant: Assistant
     assert unknown.abstained and "2019" in unknown.text
     known = assistant.answer("Vad föreslår Tillitsdelegationen i SOU 2018:47 om statsbidrag?")
     assert not known.abstained
+
+
+# -- questions that want a kind of answer: each near-miss abstains, its answerable twin does not ---
+@pytest.mark.parametrize(
+    ("answerable", "near_miss", "missing"),
+    [
+        (
+            "Hur många primärkommuner nämner CKS att Sverige har?",
+            "Hur många skolor har Skolinspektionen stängt på grund av allvarliga brister?",
+            "no_figure",
+        ),
+        (
+            "När bildades arbetsmarknads- och socialnämnden i Malmö?",
+            "När startar försöksverksamheten för att stärka det goda mötet?",
+            "no_date",
+        ),
+        (
+            "Vem var föredragande borgarråd i Stockholms remissärende?",
+            "Vem var ordförande i Tillitsdelegationen?",
+            "no_person",
+        ),
+    ],
+)
+def test_a_question_for_a_kind_of_answer_is_answered_only_when_a_passage_gives_one(
+    assistant: Assistant, corpus_settings: Settings, answerable: str, near_miss: str, missing: str
+) -> None:
+    answered = assistant.answer(answerable)
+    assert not answered.abstained, answered.text
+    assert_well_cited(answered)
+    refused = assistant.answer(near_miss)
+    assert refused.abstained, refused.text
+    assert message(corpus_settings.prompts_dir, "sv", missing) in refused.text
+
+
+def test_a_list_of_seven_the_documents_never_give_is_not_answered(
+    assistant: Assistant, corpus_settings: Settings
+) -> None:
+    corpus = " ".join(p.read_text(encoding="utf-8") for p in corpus_settings.corpus_dir.glob("*.txt"))
+    assert "sju" in corpus and "principer" in corpus  # mentioned, never listed
+    answer = assistant.answer("Vilka är Tillitsdelegationens sju principer för tillitsbaserad styrning och ledning?")
+    assert answer.abstained
+    assert message(corpus_settings.prompts_dir, "sv", "no_list") in answer.text
+
+
+def test_an_organisation_without_a_response_of_its_own_is_not_quoted(
+    assistant: Assistant, corpus_settings: Settings
+) -> None:
+    answer = assistant.answer("What did SKL say in its own consultation response to the Trust Delegation?")
+    assert answer.abstained and answer.language == "en"
+    assert message(corpus_settings.prompts_dir, "en", "not_a_speaker", name="SKL") in answer.text
+
+
+def test_a_yes_no_question_about_something_never_mentioned_is_not_answered(assistant: Assistant) -> None:
+    answer = assistant.answer("Lade regeringen fram en proposition efter remissen av Tillitsdelegationens betänkanden?")
+    assert answer.abstained and "proposition" in answer.text
+
+
+def test_a_follow_up_with_its_own_topic_carries_only_the_speaker(assistant: Assistant) -> None:
+    answer = assistant.answer("Vad säger de om tillsynen?", history=[(MALMO_Q, "")])
+    assert "malmö" in answer.standalone_question.lower()
+    assert "statsbidrag" not in answer.standalone_question.lower()
+    assert not answer.abstained, answer.text
+    first = answer.citations[0].hit.chunk
+    assert first.organisation == "Malmö stad" and "tillsyn" in first.text.lower()

@@ -151,8 +151,9 @@ def test_fused_hits_are_ranked_and_labelled(searcher: HybridSearcher, corpus_set
         assert len(set(h.retrievers)) == len(h.retrievers)
         assert (h.dense_score is not None) == ("dense" in h.retrievers)
         assert (h.lexical_score is not None) == ("lexical" in h.retrievers)
-        # no speaker is named: the score is pure RRF, at most a first rank per retriever
-        assert 0 < h.score <= len(h.retrievers) / (rrf + 1) + 1e-12
+        # no speaker is named: RRF (at most a first rank per retriever) plus the sentence evidence
+        # (sentence_weight × a coverage of at most 1; no answer-type bonus for this open question)
+        assert 0 < h.score <= len(h.retrievers) / (rrf + 1) + corpus_settings.sentence_weight + 1e-12
     assert any(len(h.retrievers) == 2 for h in hits)
 
 
@@ -239,3 +240,41 @@ def test_langchain_retriever_passes_filters(searcher: HybridSearcher) -> None:
     )
     assert docs
     assert {d.metadata["body"] for d in docs} == {"Farsta stadsdelsnämnd"}
+
+
+def test_english_question_reaches_swedish_terms_through_the_glossary(
+    searcher: HybridSearcher, corpus_settings: Settings
+) -> None:
+    assert "socialtjänstlag" in corpus_text(corpus_settings, MALMO_DOC).lower()
+    result = searcher.search("What does Malmö say about the Social Services Act?", 5)
+    assert result.swedish_words == "socialtjänstlagen"
+    assert result.unknown_names == []
+    lexical = searcher.search("What does Malmö say about the Social Services Act?", 5, retrievers=("lexical",))
+    assert any("socialtjänstlag" in h.chunk.text.lower() for h in lexical.hits)
+    assert any("socialtjänstlag" in h.chunk.text.lower() for h in result.hits[:3])
+
+
+def test_two_bodies_of_one_joint_answer_are_two_speakers(searcher: HybridSearcher, corpus_settings: Settings) -> None:
+    question = "Vad säger stadsledningskontoret och Äldrenämnden om samverkan mellan olika huvudmän?"
+    hits = searcher.search(question, 8).hits
+    per_speaker = Counter((h.chunk.doc_id, h.chunk.body) for h in hits)
+    assert max(per_speaker.values()) <= corpus_settings.max_per_speaker, per_speaker
+    assert sum(1 for h in hits if h.chunk.doc_id == STOCKHOLM_DOC) > corpus_settings.max_per_speaker
+    bodies = {h.chunk.body for h in hits}
+    assert {"Stadsledningskontoret", "Äldrenämnden (äldreförvaltningen)"} <= bodies
+
+
+def test_a_body_and_its_city_are_one_speaker(searcher: HybridSearcher, corpus_settings: Settings) -> None:
+    hits = searcher.search("Hur ser stadsledningskontoret i Stockholm på policylabbet?", 6).hits
+    assert sum(1 for h in hits if h.chunk.body == "Stadsledningskontoret") > corpus_settings.max_per_speaker
+
+
+def test_the_sentence_evidence_can_be_turned_off(corpus_settings: Settings) -> None:
+    question = "Vad innebär förslaget om generella statsbidrag?"
+    on = Assistant(corpus_settings).searcher.search(question, 10).hits
+    off = Assistant(corpus_settings.model_copy(update={"sentence_weight": 0.0})).searcher.search(question, 10).hits
+    assert [h.chunk.id for h in on] != [h.chunk.id for h in off]
+    lexical = Assistant(corpus_settings).store.lexical()
+    terms = set(analyse(question, lexical.vocab))
+    best_on = max(lexical.sentence_coverage(h.chunk.id, terms) for h in on[:1])
+    assert best_on >= max(lexical.sentence_coverage(h.chunk.id, terms) for h in off[:1])

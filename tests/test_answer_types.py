@@ -1,0 +1,164 @@
+"""Answer types, the English glossary and the name rules, on constructed text (no index needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_render import make_chunk
+
+from assistant.answer_types import expectation, first_question, support
+from assistant.entities import silent_speakers, unknown_terms
+from assistant.glossary import translate
+from assistant.lexical import LexicalIndex, chunk_sentences
+from assistant.records import Hit
+from assistant.swedish import analyse
+
+VOCAB = frozenset(
+    analyse(
+        "kommuner landsting frikommunförsök skolor anställda forskare försöksverksamheter primärkommuner "
+        "Sverige borgarråd föredragande ordförande nämnden principer remiss"
+    )
+)
+
+
+def hit(text: str, rank: int = 1) -> Hit:
+    return Hit(make_chunk(text, id=f"doc-1:abc:{rank}"), 1.0 / rank, rank, ("dense",))
+
+
+def flat_idf(_: str) -> float:
+    return 1.0
+
+
+def supported(question: str, *texts: str) -> float:
+    wanted = expectation(question)
+    assert wanted is not None, question
+    terms = set(analyse(first_question(question), VOCAB))
+    return support(wanted, [hit(t, i) for i, t in enumerate(texts, 1)], terms, VOCAB, flat_idf)
+
+
+# -- what kind of answer -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("Hur många kommuner ska delta i frikommunförsöket?", "no_figure"),
+        ("Hur mycket kostar förslaget?", "no_figure"),
+        ("När startar försöket?", "no_date"),
+        ("Sedan när finns handlingsplanen?", "no_date"),
+        ("Vem var ordförande i delegationen?", "no_person"),
+        ("Who was the chair of the delegation?", "no_person"),
+        ("Vilka är de sju principerna?", "no_list"),
+        ("Vilka är Tillitsdelegationens sju principer för styrning?", "no_list"),
+    ],
+)
+def test_questions_that_want_a_kind_of_answer(question: str, missing: str) -> None:
+    wanted = expectation(question)
+    assert wanted is not None and wanted.missing == missing
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Vad tycker Malmö om riktade statsbidrag?", "Vem föreslår att Statskontoret ska göra det?", "Vilka är kritiska?"],
+)
+def test_open_questions_want_no_particular_kind(question: str) -> None:
+    assert expectation(question) is None
+
+
+def test_a_joined_question_takes_its_type_from_the_first_part() -> None:
+    question = "Vem var föredragande borgarråd i remissärendet och när är promemorian daterad?"
+    assert first_question(question) == "Vem var föredragande borgarråd i remissärendet"
+    assert expectation(first_question(question)).missing == "no_person"  # type: ignore[union-attr]
+
+
+def test_a_count_needs_the_number_next_to_the_counted_noun() -> None:
+    question = "Hur många skolor har stängts?"
+    assert supported(question, "Sverige har 290 primärkommuner och många skolor har stängts.") == 0.0
+    assert supported(question, "Enligt 26 kap. 27 § skollagen har skolor stängts.") == 0.0  # a paragraph, not a count
+    assert supported(question, "Under året har 12 skolor stängts.") == 1.0
+    assert supported("Hur många primärkommuner finns?", "Sverige har 290 primärkommuner.") > 0.0
+    assert supported("Hur många försöksverksamheter följdes?", "Forskare följde tolv försöksverksamheter.") > 0.0
+
+
+def test_a_date_must_stand_in_or_beside_a_sentence_on_the_topic() -> None:
+    question = "När behandlade nämnden remissen?"
+    beside = "Nämnden beslutade vid sitt sammanträde den 18 september 2018 följande. Nämnden svarar på remissen."
+    assert supported(question, beside) == pytest.approx(2 / 3)  # nämnden and remissen, not "behandlade"
+    assert supported(question, "Nämnden svarar på remissen. Den tar tid.") == 0.0
+    far = "Nämnden behandlade remissen. Det var bra. Det var mycket bra. Budgeten för 2018 var stor."
+    assert supported(question, far) == 0.0
+
+
+def test_a_person_question_needs_a_name_beside_the_role() -> None:
+    signed = "Föredragande borgarrådet Anna König Jerlmyr anför följande."
+    assert supported("Vem var föredragande borgarråd?", signed) == 1.0
+    assert supported("Vem var ordförande i delegationen?", signed) == 0.0
+    assert supported("Vem var ordförande i delegationen?", "Delegationen hade en ordförande.") == 0.0
+
+
+def test_a_list_question_needs_as_many_items_as_it_names() -> None:
+    three = "De tre principerna är:\n- Tillit\n- Helhetssyn\n- Stöd"
+    assert supported("Vilka är de tre principerna?", three) > 0.0
+    assert supported("Vilka är de sju principerna?", three) == 0.0
+    assert supported("Vilka är de sju principerna?", "De sju vägledande principerna används som teman.") == 0.0
+
+
+# -- names and terms -------------------------------------------------------------------------
+def test_an_acronym_that_speaks_in_no_document_is_a_silent_speaker() -> None:
+    organisations = {"Linköpings universitet"}
+    bodies = {"Centrum för kommunstrategiska studier (CKS)"}
+    assert silent_speakers("What did SKL say in its own response?", organisations, bodies) == ["SKL"]
+    assert silent_speakers("Vad tycker SKL om förslaget?", organisations, bodies) == ["SKL"]
+    assert silent_speakers("Vad tycker CKS om förslaget?", organisations, bodies) == []
+    assert silent_speakers("Vad tycker Malmö om SOU 2018:47?", organisations, bodies) == []
+
+
+def test_a_yes_no_question_about_a_word_the_documents_never_use() -> None:
+    vocab = frozenset(analyse("regeringen remissen betänkanden tillitsdelegationen"))
+    assert unknown_terms("Lade regeringen fram en proposition efter remissen?", vocab) == ["proposition"]
+    assert unknown_terms("Vad föreslår regeringen om proposition?", vocab) == []  # not a yes/no question
+    assert unknown_terms("Har regeringen svarat på remissen?", vocab) == ["svarat"]
+
+
+# -- the English glossary ------------------------------------------------------------------------
+def test_english_terms_are_translated_longest_phrase_first() -> None:
+    found = translate("What does Malmö think about targeted state grants and the Social Services Act?")
+    assert found.swedish == ("riktade statsbidrag", "socialtjänstlagen")
+    assert {"targeted", "state", "grants", "social", "services", "act"} <= found.covered
+    assert "malmö" not in found.covered
+    assert translate("Who won the football World Cup?").swedish == ()
+
+
+def test_a_malformed_glossary_line_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "glossary.txt"
+    path.write_text("# comment\ntrust = tillit\nno equals sign here\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"glossary.txt:3"):
+        translate("trust", path)
+
+
+# -- sentence evidence in the lexical index --------------------------------------------------------
+def test_sentence_coverage_prefers_one_sentence_with_all_the_words() -> None:
+    spread = make_chunk("Nämnden talar om tillsyn. Den nämner också vite i ett annat sammanhang.", id="a")
+    together = make_chunk("Nämnden vill ta bort tvingande vite i tillsynen. Det är bra.", id="b")
+    index = LexicalIndex.build([spread, together], "v1")
+    terms = set(analyse("tillsyn vite", index.vocab))
+    assert index.sentence_coverage("b", terms) == pytest.approx(1.0)
+    assert 0.0 < index.sentence_coverage("a", terms) < 1.0
+    assert index.sentence_coverage("missing", terms) == 0.0
+    assert chunk_sentences("Rubrik\nEn mening. En till.") == ["Rubrik", "En mening.", "En till."]
+
+
+def test_a_named_organisation_must_speak_or_be_mentioned_beside_the_answer() -> None:
+    from assistant.entities import Target
+
+    malmo = Target("organisation", "Malmö stad")
+    wanted = expectation("Hur många anställda har Malmö stad?")
+    assert wanted is not None
+    terms = set(analyse("anställda", VOCAB))
+    stockholm_text = make_chunk("Staden har 1 200 anställda.", organisation="Stockholms stad")
+    malmo_text = make_chunk("Staden har 1 200 anställda.", organisation="Malmö stad")
+    naming = make_chunk("I Malmö finns 1 200 anställda.", organisation="Stockholms stad")
+    score = [
+        support(wanted, [Hit(c, 1.0, 1, ("dense",))], terms, VOCAB, flat_idf, [malmo])
+        for c in (stockholm_text, malmo_text, naming)
+    ]
+    assert score == [0.0, 1.0, 1.0]
