@@ -34,6 +34,7 @@ _MONTHS = (
 )
 _DATE = re.compile(rf"\b((?:19|20)\d\d|{_MONTHS}|\d{{4}}-\d\d-\d\d|vår\w*|höst\w*|årsskift\w*)\b", re.IGNORECASE)
 _PERSON = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\s+[A-ZÅÄÖ][a-zåäöéü]{2,}")
+_NAME = re.compile(r"(?<=[\w,;:–-] )[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäö]+)?")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+\S", re.MULTILINE)
 
 _COUNT_Q = re.compile(r"\b(?:hur många|how many|antalet)\s+([\wåäö-]+)", re.IGNORECASE)
@@ -48,6 +49,11 @@ _PERSON_Q = re.compile(
 )
 _LIST_Q = re.compile(
     r"\b(?:vilka är|vilka var|what are|which are)\s+(?:de\s+|the\s+)?(?:[\wåäö]+s\s+)?([\wåäö]+)\s+([\wåäö]+)",
+    re.IGNORECASE,
+)
+_NAMES_Q = re.compile(
+    r"^\s*(?:vilka|which)\s+(kommuner|regioner|landsting|städer|myndigheter|länder|skolor|municipalities|regions|"
+    r"county councils|cities|agencies|countries|schools)\b",
     re.IGNORECASE,
 )
 _QUESTION_WORDS = re.compile(
@@ -86,6 +92,9 @@ def expectation(question: str) -> Expectation | None:
         return Expectation("no_figure", lambda s: _number_before(s, noun), noun=noun)
     if _AMOUNT_Q.search(question):
         return Expectation("no_figure", lambda s: any(_NUMBER.match(w) for w in _words(s)))
+    if _NAMES_Q.search(question):
+        # "Vilka kommuner …?" is answered by names: at least two, mid-sentence ("Malmö och Umeå").
+        return Expectation("no_names", lambda s: len(set(_NAME.findall(s))) >= 2)
     if _TIME_Q.search(question):
         return Expectation("no_date", lambda s: _DATE.search(s) is not None)
     if match := _PERSON_Q.search(question):

@@ -44,6 +44,7 @@ _STANCE_QUESTION = re.compile(
     r"\b(tycker|anser|säger|sa|ser\b.*\bpå|syn på|ställning|inställning|think|say|says|view|position|opinion)\b",
     re.IGNORECASE,
 )
+_REPORT_NUMBER = re.compile(r"\bSOU\s+(\d{4}\s*:\s*\d+)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
@@ -224,6 +225,11 @@ class Assistant:
         if evidence_score(r) < self.settings.abstain_threshold:
             return ""
         asks_stance = _STANCE_QUESTION.search(turn.question) is not None
+        if asks_stance:
+            for number in _REPORT_NUMBER.findall(turn.question):
+                for speaker in r.speakers:
+                    if not self._speaker_mentions(speaker, number):
+                        return message(prompts, lang, "not_discussed", name=speaker.value, report=f"SOU {number}")
         for target in r.targets:
             kinds = {e.kind for e in manifest.values() if getattr(e, target.field, None) == target.value}
             if target.field == "organisation" and asks_stance and kinds and kinds <= NON_POSITION_KINDS:
@@ -247,6 +253,14 @@ class Assistant:
             if found < self.settings.min_answer_support:
                 return message(prompts, lang, wanted.missing)
         return None
+
+    def _speaker_mentions(self, speaker: Target, number: str) -> bool:
+        """Does any passage of the speaker cite the report number ("2018:48", also "2018 48" from PDFs)?"""
+        year, serial = number.split(":")
+        pattern = re.compile(rf"\b{year}\s*[:\s]\s*{serial}\b")
+        return any(
+            getattr(c, speaker.field) == speaker.value and pattern.search(c.text) for c in self.store.lexical().chunks
+        )
 
     def _extractive(self, turn: Turn) -> Answer:
         started = time.perf_counter()

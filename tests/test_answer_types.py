@@ -162,3 +162,10 @@ def test_a_named_organisation_must_speak_or_be_mentioned_beside_the_answer() -> 
         for c in (stockholm_text, malmo_text, naming)
     ]
     assert score == [0.0, 1.0, 1.0]
+
+
+def test_a_question_for_named_places_needs_names() -> None:
+    question = "Vilka kommuner deltar i försöket?"
+    assert expectation(question).missing == "no_names"  # type: ignore[union-attr]
+    assert supported(question, "Ett försök där 10–15 kommuner och landsting deltar.") == 0.0
+    assert supported(question, "I försöket deltar kommunerna Malmö, Umeå och Luleå.") > 0.0
