@@ -4,7 +4,8 @@
 "Vem var ordförande …?" needs a person's name; "Vilka är de sju principerna?" needs a list of
 seven. Passages about the right topic that lack that kind of answer are the typical near-miss
 of a question the documents do not answer, so the assistant abstains instead of quoting them.
-The checks look at sentences that also cover at least half of the question's topic words.
+A sentence counts when it, with its neighbours, also holds enough of the question's topic words
+(`min_answer_support` in the settings). Retrieval uses the same measure to prefer such passages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from assistant.entities import Target, mentions
 from assistant.lexical import chunk_sentences
 from assistant.records import Hit
 from assistant.swedish import analyse, stem
+from ingest.records import Chunk
 
 _NUMBER_WORDS = {
     "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
@@ -28,6 +30,8 @@ _NUMBER = re.compile(
     r"\w*femtio\w*|\w*hundra\w*|\w*tusen\w*|miljon\w*|miljard\w*)$",
     re.IGNORECASE,
 )
+_SMALL_NUMBERS = frozenset("två tre fyra fem sex sju åtta nio tio elva tolv".split())
+_NUMBER_PARTS = ("tjugo", "trettio", "fyrtio", "femtio", "hundra", "tusen", "miljon", "miljard")
 _MONTHS = (
     "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
     "january|february|march|may|june|july|august|october"
@@ -60,8 +64,6 @@ _QUESTION_WORDS = re.compile(
     r"\b(hur många|hur mycket|när|sedan när|vilket år|vilket datum|vem|vilka|how many|how much|when|who|what year)\b",
     re.IGNORECASE,
 )
-
-
 _NEXT_CLAUSE = re.compile(r",?\s+(?:och|and)\s+(?=(?:när|vad|hur|vem|vilk\w*|when|what|how|who)\b)", re.IGNORECASE)
 
 
@@ -91,7 +93,7 @@ def expectation(question: str) -> Expectation | None:
         noun = match.group(1)
         return Expectation("no_figure", lambda s: _number_before(s, noun), noun=noun)
     if _AMOUNT_Q.search(question):
-        return Expectation("no_figure", lambda s: any(_NUMBER.match(w) for w in _words(s)))
+        return Expectation("no_figure", _has_number)
     if _NAMES_Q.search(question):
         # "Vilka kommuner …?" is answered by names: at least two, mid-sentence ("Malmö och Umeå").
         return Expectation("no_names", lambda s: len(set(_NAME.findall(s))) >= 2)
@@ -110,6 +112,7 @@ def support(
     vocab: frozenset[str],
     idf: Callable[[str], float],
     named: Sequence[Target] = (),
+    sentences: Callable[[Chunk], Sequence[tuple[str, frozenset[str]]]] | None = None,
 ) -> float:
     """Best IDF-weighted share of the topic terms around a sentence that holds the answer kind.
 
@@ -117,26 +120,41 @@ def support(
     den 18 september 2018" counts for "När behandlade Äldrenämnden remissen?" when the next
     sentence names the remiss. Each `named` organisation or body must be the passage's speaker
     or be mentioned around the sentence: a count of "anställda" in Stockholm's text does not
-    answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies."""
+    answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies.
+
+    `sentences` gives a passage's sentences with their analysed terms (the lexical index keeps
+    them, so a search need not analyse text again); without it they are analysed here."""
     topic = {t for t in terms if not _QUESTION_WORDS.fullmatch(t)}
     if wanted.role:
         topic = set(analyse(wanted.role, vocab))
     total = sum(idf(t) for t in topic)
     best = 0.0
     for hit in hits:
-        if wanted.list_of and not _lists(hit.chunk.text, wanted.list_of, wanted.noun, vocab):
+        analysed = sentences(hit.chunk) if sentences else _analysed(hit.chunk, vocab)
+        if wanted.list_of and not _lists(hit.chunk.text, analysed, wanted.list_of, wanted.noun):
             continue
         others = [t for t in named if getattr(hit.chunk, t.field) != t.value]
-        sentences = chunk_sentences(hit.chunk.text)
-        for i, sentence in enumerate(sentences):
+        for i, (sentence, _) in enumerate(analysed):
             if not wanted.accepts(sentence):
                 continue
-            text = " ".join(sentences[max(0, i - 1) : i + 2])
-            if not all(mentions(text, t.value) for t in others):
+            window = analysed[max(0, i - 1) : i + 2]
+            if others and not all(mentions(" ".join(text for text, _ in window), t.value) for t in others):
                 continue
-            around = set(analyse(text, vocab))
+            around = frozenset().union(*(terms for _, terms in window))
             best = max(best, sum(idf(t) for t in topic & around) / total if total else 1.0)
     return best
+
+
+def _analysed(chunk: Chunk, vocab: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
+    return [(text, frozenset(analyse(text, vocab))) for text in chunk_sentences(chunk.text)]
+
+
+def _has_number(sentence: str) -> bool:
+    """Digits or a number word (plain string tests: this runs on every sentence of 20 passages)."""
+    if any(c.isdigit() for c in sentence):
+        return True
+    lower = sentence.lower()
+    return any(p in lower for p in _NUMBER_PARTS) or not _SMALL_NUMBERS.isdisjoint(re.findall(r"\w+", lower))
 
 
 def _count(word: str) -> int:
@@ -151,6 +169,8 @@ def _words(text: str) -> list[str]:
 def _number_before(sentence: str, noun: str, window: int = 2) -> bool:
     """A number followed within `window` words by the counted noun ("290 primärkommuner", "tolv försök…")."""
     root = stem(noun.lower())
+    if not root or root not in sentence.lower():
+        return False  # cheap test first: most sentences never name the noun
     words = [w.lower() for w in _words(sentence)]
     for i, word in enumerate(words):
         if _NUMBER.match(word):
@@ -160,8 +180,8 @@ def _number_before(sentence: str, noun: str, window: int = 2) -> bool:
     return False
 
 
-def _lists(text: str, count: int, noun: str, vocab: frozenset[str]) -> bool:
+def _lists(text: str, analysed: Sequence[tuple[str, frozenset[str]]], count: int, noun: str) -> bool:
     """The passage mentions the noun and has at least `count` list items."""
     root = stem(noun.lower())
-    mentions = any(t.endswith(root) for t in analyse(text, vocab)) if root else True
-    return mentions and len(_LIST_ITEM.findall(text)) >= count
+    about = not root or any(t.endswith(root) for _, terms in analysed for t in terms)
+    return about and len(_LIST_ITEM.findall(text)) >= count

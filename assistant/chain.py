@@ -216,7 +216,8 @@ class Assistant:
         strangers = unknown_organisations(turn.standalone, organisations, bodies)
         vocab = self.store.lexical().vocab
         strangers += [year for year in _YEAR.findall(turn.question) if year not in vocab]
-        strangers += unknown_terms(turn.question, vocab)
+        if lang == "sv":  # English words are never in the Swedish vocabulary
+            strangers += unknown_terms(turn.question, vocab)
         if strangers or (r.unknown_names and not r.targets):
             return message(prompts, lang, "unknown_names", names=", ".join(strangers or r.unknown_names))
         if _STANCE_QUESTION.search(turn.question) and not r.targets:
@@ -249,7 +250,7 @@ class Assistant:
             # have" needs X next to the number, not only in the speaker line.
             asked = first_question(r.swedish_words if lang == "en" else turn.standalone)
             topic = question_terms(asked, lexical.vocab, [])
-            found = support(wanted, r.hits[:4], topic, lexical.vocab, lexical.idf, r.speakers)
+            found = support(wanted, r.hits[:4], topic, lexical.vocab, lexical.idf, r.speakers, lexical.sentences_of)
             if found < self.settings.min_answer_support:
                 return message(prompts, lang, wanted.missing)
         return None

@@ -55,7 +55,7 @@ def find_targets(question: str, organisations: set[str], bodies: set[str]) -> li
     for field_name, names in (("body", bodies), ("organisation", organisations)):
         for name in sorted(names):
             for alias in aliases(name):
-                if re.search(rf"(?<![\wåäö]){re.escape(alias)}s?(?![\wåäö])", text):
+                if _named_in(alias, text):
                     found.append(Target(field_name, name))
                     break
     # A body alias that is also an organisation alias ("stockholm") counts as organisation only.
@@ -66,13 +66,18 @@ def find_targets(question: str, organisations: set[str], bodies: set[str]) -> li
 def mentions(text: str, name: str) -> bool:
     """Does the text name the organisation or body (any alias, genitive -s allowed)?"""
     flat = normalise(text)
-    return any(re.search(rf"(?<![\wåäö]){re.escape(a)}s?(?![\wåäö])", flat) for a in aliases(name))
+    return any(_named_in(a, flat) for a in aliases(name))
+
+
+def _named_in(alias: str, normalised_text: str) -> bool:
+    """The alias as a whole word (genitive -s allowed) of already normalised text."""
+    return re.search(rf"(?<![\wåäö]){re.escape(alias)}s?(?![\wåäö])", normalised_text) is not None
 
 
 def _only_org_alias(body: str, question: str, organisations: set[str]) -> bool:
     text = normalise(question)
     org_aliases = {a for o in organisations for a in aliases(o)}
-    return all(a in org_aliases for a in aliases(body) if re.search(rf"(?<![\wåäö]){re.escape(a)}s?(?![\wåäö])", text))
+    return all(a in org_aliases for a in aliases(body) if _named_in(a, text))
 
 
 def unknown_names(question: str, vocabulary: frozenset[str], known: frozenset[str] = frozenset()) -> list[str]:
@@ -125,7 +130,7 @@ def silent_speakers(question: str, organisations: set[str], bodies: set[str]) ->
 
 
 _YES_NO = re.compile(
-    r"^\s*(?:har|hade|lade|lämnade|blev|finns|fanns|kom|fick|gav|beslutade|infördes|did|has|had|was|were|is|are)\b",
+    r"^\s*(?:har|hade|lade|lämnade|blev|finns|fanns|kom|fick|gav|beslutade|infördes)\b",
     re.IGNORECASE,
 )
 

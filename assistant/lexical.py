@@ -20,7 +20,7 @@ from assistant.swedish import analyse, vocabulary
 from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 7  # bump when the analysis or the pickled fields change
+LEXICAL_FORMAT = 8  # bump when the analysis or the pickled fields change
 
 
 def chunk_sentences(text: str) -> list[str]:
@@ -39,7 +39,7 @@ class LexicalIndex:
     model: bm25s.BM25 | None
     document_frequency: dict[str, int]
     terms_by_document: dict[str, frozenset[str]]
-    sentence_terms: dict[str, tuple[frozenset[str], ...]]
+    sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]]  # chunk id -> (sentence, its terms)
     format: int = LEXICAL_FORMAT
 
     @classmethod
@@ -59,7 +59,7 @@ class LexicalIndex:
             model = bm25s.BM25(k1=1.2, b=0.75)
             model.index(analysed, show_progress=False)
         documents = {d: frozenset(t) for d, t in by_document.items()}
-        sentences = {c.id: tuple(frozenset(analyse(s, vocab)) for s in chunk_sentences(c.text)) for c in chunks}
+        sentences = {c.id: tuple((s, frozenset(analyse(s, vocab))) for s in chunk_sentences(c.text)) for c in chunks}
         return cls(version, list(chunks), vocab, model, frequency, documents, sentences)
 
     def idf(self, term: str) -> float:
@@ -74,8 +74,15 @@ class LexicalIndex:
         total = sum(self.idf(t) for t in terms)
         if total == 0:
             return 0.0
-        best = max((sum(self.idf(t) for t in terms & s) for s in self.sentence_terms.get(chunk_id, ())), default=0.0)
+        best = max((sum(self.idf(t) for t in terms & s) for _, s in self.sentences.get(chunk_id, ())), default=0.0)
         return best / total
+
+    def sentences_of(self, chunk: Chunk) -> Sequence[tuple[str, frozenset[str]]]:
+        """The chunk's sentences with their analysed terms (kept in the index; analysed here if not)."""
+        kept = self.sentences.get(chunk.id)
+        if kept is None:
+            kept = tuple((s, frozenset(analyse(s, self.vocab))) for s in chunk_sentences(chunk.text))
+        return kept
 
     def search(self, question: str, k: int, keep: Callable[[Chunk], bool] | None = None) -> list[tuple[Chunk, float]]:
         """Top-k chunks by BM25 score (> 0), optionally only those `keep` accepts."""

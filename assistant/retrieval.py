@@ -83,8 +83,8 @@ class Retrieval:
     top_dense: float = 0.0
     top_lexical: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
-    # The question's words in the documents' language: the question itself, or for an English
-    # question the glossary's Swedish words (empty when the glossary knows none of them).
+    # The question's words in the documents' language: for an English question the glossary's
+    # Swedish words; the question itself when it is Swedish or the glossary knows none of its words.
     swedish_words: str = ""
 
 
@@ -208,7 +208,10 @@ class HybridSearcher:
         if wanted is not None:
             # A count, date or name question prefers the passage that holds one beside the topic.
             topic = question_terms(first_question(question), lexical.vocab, [])
-            typed = {h.chunk.id: support(wanted, [h], topic, lexical.vocab, lexical.idf, speakers) for h in head}
+            typed = {
+                h.chunk.id: support(wanted, [h], topic, lexical.vocab, lexical.idf, speakers, lexical.sentences_of)
+                for h in head
+            }
         else:
             typed = {}
         scored = [
