@@ -37,7 +37,8 @@ _MONTHS = (
     "january|february|march|may|june|july|august|october"
 )
 _DATE = re.compile(rf"\b((?:19|20)\d\d|{_MONTHS}|\d{{4}}-\d\d-\d\d|vår\w*|höst\w*|årsskift\w*)\b", re.IGNORECASE)
-_PERSON = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\s+[A-ZÅÄÖ][a-zåäöéü]{2,}")
+# Two capitalised words in a row: a first and last name, also at the start of a signature line.
+_PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\s+[A-ZÅÄÖ][a-zåäöéü]{2,}")
 _NAME = re.compile(r"(?<=[\w,;:–-] )[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäö]+)?")
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+\S", re.MULTILINE)
 
@@ -56,8 +57,9 @@ _LIST_Q = re.compile(
     re.IGNORECASE,
 )
 _NAMES_Q = re.compile(
-    r"^\s*(?:vilka|which)\s+(kommuner|regioner|landsting|städer|myndigheter|länder|skolor|municipalities|regions|"
-    r"county councils|cities|agencies|countries|schools)\b",
+    r"^\s*(?:vilka|which)\s+(?:(?:två|tre|fyra|fem|two|three|four|five|\d+)\s+)?"
+    r"(kommuner|regioner|landsting|städer|myndigheter|länder|skolor|universitet|högskolor|organisationer|"
+    r"municipalities|regions|county councils|cities|agencies|countries|schools|universities|organi[sz]ations)\b",
     re.IGNORECASE,
 )
 _QUESTION_WORDS = re.compile(

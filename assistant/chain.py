@@ -221,7 +221,7 @@ class Assistant:
         if strangers or (r.unknown_names and not r.targets):
             return message(prompts, lang, "unknown_names", names=", ".join(strangers or r.unknown_names))
         if _STANCE_QUESTION.search(turn.question) and not r.targets:
-            for name in silent_speakers(turn.question, organisations, bodies):
+            for name in silent_speakers(turn.question, organisations, bodies, r.glossary_words):
                 return message(prompts, lang, "not_a_speaker", name=name)
         if evidence_score(r) < self.settings.abstain_threshold:
             return ""

@@ -7,6 +7,7 @@ inquiry's remissinstanser are recognised without code changes.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from assistant.swedish import normalise, split_compound, stem, words
@@ -80,10 +81,15 @@ def _only_org_alias(body: str, question: str, organisations: set[str]) -> bool:
     return all(a in org_aliases for a in aliases(body) if _named_in(a, text))
 
 
-def unknown_names(question: str, vocabulary: frozenset[str], known: frozenset[str] = frozenset()) -> list[str]:
+def unknown_names(
+    question: str, vocabulary: frozenset[str], known: frozenset[str] = frozenset(), speakers: Collection[str] = ()
+) -> list[str]:
     """Capitalised words (not sentence-initial) the corpus never uses: another city, say.
 
-    `known` are lower-case words to accept anyway (English terms the glossary translates)."""
+    `known` are lower-case words to accept anyway (English terms the glossary translates); a
+    word that starts with a speaker's name ("Stockholmsinstanser", "Malmöförvaltningen") is a
+    compound on a known name, not an unknown one."""
+    prefixes = tuple(a for name in speakers for a in aliases(name) if len(a) >= 4 and " " not in a)
     unknown: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):
         tokens = re.findall(r"[\wÅÄÖåäö][\wÅÄÖåäö-]*", sentence)
@@ -93,6 +99,9 @@ def unknown_names(question: str, vocabulary: frozenset[str], known: frozenset[st
             low = normalise(token)
             base = low[:-1] if low.endswith("s") else low
             if low in _KNOWN_CAPITALISED or low in known or low in vocabulary or base in vocabulary:
+                continue
+            if split_compound(low, vocabulary) or low.startswith(prefixes):
+                continue
                 continue
             unknown.append(token)
     return unknown
@@ -105,28 +114,67 @@ _ORG_PHRASE = re.compile(
 )
 
 
+_KINDS = {
+    "kommun": "kommun", "kommuns": "kommun", "kommunen": "kommun", "stad": "kommun", "stads": "kommun",
+    "staden": "kommun", "municipality": "kommun", "city": "kommun", "region": "region", "landsting": "region",
+    "landstinget": "region", "län": "region", "läns": "region", "universitet": "universitet",
+}  # fmt: skip
+
+
 def unknown_organisations(question: str, organisations: set[str], bodies: set[str]) -> list[str]:
-    """Phrases like "Uppsala kommun" or "Region Skåne" that name no organisation in the index."""
-    known = {a for name in organisations | bodies for a in aliases(name)}
+    """Phrases like "Uppsala kommun" or "Region Skåne" that name no organisation in the index.
+
+    The place must be known as that kind of organisation: "Linköpings kommun" is not
+    "Linköpings universitet", while "Malmö kommun" is "Malmö stad"."""
+    names = organisations | bodies
     unknown = []
     for match in _ORG_PHRASE.finditer(question):
         phrase = normalise(match.group(0))
         words = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in re.findall(r"[\wåäö-]+", phrase)]
-        if not any(w in known or phrase in known for w in words if w not in _GENERIC):
+        kind = next((_KINDS[w] for w in re.findall(r"[\wåäö-]+", phrase) if w in _KINDS), None)
+        places = [w for w in words if w not in _GENERIC and w not in _KINDS]
+        if not any(_known_as(place, kind, phrase, names) for place in places):
             unknown.append(match.group(0))
     return unknown
 
 
+def _known_as(place: str, kind: str | None, phrase: str, names: set[str]) -> bool:
+    for name in names:
+        if place not in aliases(name) and phrase not in aliases(name):
+            continue
+        kinds = {_KINDS[w] for w in re.findall(r"[\wåäö-]+", normalise(name)) if w in _KINDS}
+        if kind is None or not kinds or kind in kinds:
+            return True
+    return False
+
+
 _ACRONYM = re.compile(r"\b[A-ZÅÄÖ]{2,6}\b")
-_NOT_ORGANISATIONS = frozenset({"sou", "dir", "lov", "lou", "dnr", "pm", "ks"})
+_NOT_ORGANISATIONS = frozenset({"sou", "dir", "lov", "lou", "dnr", "pm", "ks", "sverige", "sweden", "swedish"})
 
 
-def silent_speakers(question: str, organisations: set[str], bodies: set[str]) -> list[str]:
-    """Acronyms in the subject of a question ("Vad tycker SKL …", "What did SKL say …") that name
-    no speaker in the index: the documents may mention them, but they have no answer of their own."""
-    known = {a for name in organisations | bodies for a in aliases(name)}
+_SUBJECT = re.compile(
+    r"\b(?:tycker|tyckte|anser|ansåg|säger|sa|sade|ser|såg|bedömer|menar)\s+([A-ZÅÄÖ][\wåäö-]+)"
+    r"|\b(?:does|did|do)\s+(?:the\s+)?([A-Z][\w-]+)"
+)
+
+
+def silent_speakers(
+    question: str, organisations: set[str], bodies: set[str], known: frozenset[str] = frozenset()
+) -> list[str]:
+    """Names in the subject of a stance question ("Vad tycker SKL …", "Hur ser Vinnova på …",
+    "What did SKL say …") that are no speaker in the index: the documents may mention them, but
+    they have no answer of their own. `known`: lower-case words to leave alone (glossary terms)."""
+    speakers = {a for name in organisations | bodies for a in aliases(name)}
     subject = " ".join(question.split()[:4])
-    return [a for a in _ACRONYM.findall(subject) if a.lower() not in known and a.lower() not in _NOT_ORGANISATIONS]
+    names = _ACRONYM.findall(subject) + [a or b for a, b in _SUBJECT.findall(question)]
+    silent = []
+    for name in dict.fromkeys(names):
+        low = normalise(name)
+        base = low[:-1] if low.endswith("s") and len(low) > 4 else low
+        if {low, base} & (speakers | known | _NOT_ORGANISATIONS):
+            continue
+        silent.append(name)
+    return silent
 
 
 _YES_NO = re.compile(

@@ -86,6 +86,7 @@ class Retrieval:
     # The question's words in the documents' language: for an English question the glossary's
     # Swedish words; the question itself when it is Swedish or the glossary knows none of its words.
     swedish_words: str = ""
+    glossary_words: frozenset[str] = frozenset()  # English words of the question the glossary translated
 
 
 class HybridSearcher:
@@ -114,7 +115,7 @@ class HybridSearcher:
         targets = find_targets(question, organisations, bodies)
         lexical = self.store.lexical()
         english = translate(question) if detect_language(question) == "en" else Translation((), frozenset())
-        unknown = unknown_names(question, lexical.vocab, english.covered)
+        unknown = unknown_names(question, lexical.vocab, english.covered, organisations | bodies)
         # An English question also searches with the glossary's Swedish words.
         words = f"{question} ({' '.join(english.swedish)})" if english.swedish else question
         t1 = time.perf_counter()
@@ -155,6 +156,7 @@ class HybridSearcher:
             top_lexical=max((s for _, s in lex), default=0.0),
             timings=timings,
             swedish_words=" ".join(english.swedish) if english.covered else question,
+            glossary_words=english.covered,
         )
 
     def _fuse(

@@ -103,13 +103,15 @@ def test_a_list_question_needs_as_many_items_as_it_names() -> None:
 
 
 # -- names and terms -------------------------------------------------------------------------
-def test_an_acronym_that_speaks_in_no_document_is_a_silent_speaker() -> None:
-    organisations = {"Linköpings universitet"}
+def test_a_name_that_speaks_in_no_document_is_a_silent_speaker() -> None:
+    organisations = {"Linköpings universitet", "Malmö stad"}
     bodies = {"Centrum för kommunstrategiska studier (CKS)"}
     assert silent_speakers("What did SKL say in its own response?", organisations, bodies) == ["SKL"]
     assert silent_speakers("Vad tycker SKL om förslaget?", organisations, bodies) == ["SKL"]
     assert silent_speakers("Vad tycker CKS om förslaget?", organisations, bodies) == []
     assert silent_speakers("Vad tycker Malmö om SOU 2018:47?", organisations, bodies) == []
+    assert silent_speakers("Hur ser Vinnova på policylabbet?", organisations, bodies) == ["Vinnova"]
+    assert silent_speakers("What does the Trust Delegation propose?", organisations, bodies, frozenset({"trust"})) == []
 
 
 def test_a_yes_no_question_about_a_word_the_documents_never_use() -> None:
@@ -169,3 +171,30 @@ def test_a_question_for_named_places_needs_names() -> None:
     assert expectation(question).missing == "no_names"  # type: ignore[union-attr]
     assert supported(question, "Ett försök där 10–15 kommuner och landsting deltar.") == 0.0
     assert supported(question, "I försöket deltar kommunerna Malmö, Umeå och Luleå.") > 0.0
+
+
+def test_a_compound_on_a_speakers_name_is_not_an_unknown_name() -> None:
+    from assistant.entities import unknown_names
+
+    speakers = {"Stockholms stad"}
+    assert unknown_names("Vilka Stockholmsinstanser är positiva?", frozenset(), speakers=speakers) == []
+    assert unknown_names("Vilka Göteborgsinstanser är positiva?", frozenset(), speakers=speakers) == [
+        "Göteborgsinstanser"
+    ]
+
+
+def test_a_place_must_be_known_as_that_kind_of_organisation() -> None:
+    from assistant.entities import unknown_organisations
+
+    organisations = {"Linköpings universitet", "Malmö stad", "Region Jämtland Härjedalen"}
+    assert unknown_organisations("Hur har Linköpings kommun svarat?", organisations, set()) == ["Linköpings kommun"]
+    assert unknown_organisations("Vad tycker Malmö kommun?", organisations, set()) == []
+    assert unknown_organisations("Vad säger Region Jämtland Härjedalen?", organisations, set()) == []
+    assert unknown_organisations("Vad säger Region Skåne?", organisations, set()) == ["Region Skåne"]
+
+
+def test_names_and_people_in_signature_lines() -> None:
+    assert supported("Vem är föreståndare för centret?", "Martin Klinthäll Docent, Föreståndare vid CKS") > 0.0
+    question = "Vilka två universitet samarbetar nämnden med?"
+    assert expectation(question).missing == "no_names"  # type: ignore[union-attr]
+    assert supported(question, "Anställningen delas mellan Malmö stad och två av universiteten i regionen.") == 0.0
