@@ -196,7 +196,8 @@ class HybridSearcher:
     def _favour_answering_sentences(
         self, question: str, hits: list[Hit], targets: list[Target], speakers: list[Target]
     ) -> list[Hit]:
-        """Add `sentence_weight` × the best one-sentence coverage of the question's terms, and reorder.
+        """Add `sentence_weight` × the best one-sentence coverage of the question's terms (plus, for
+        count, date and name questions, the answer-type support), and reorder.
 
         Fusion ranks whole passages; this prefers the passage where one sentence holds the
         question's (IDF-weighted) words, which is the passage that can be quoted as the answer."""
@@ -216,10 +217,15 @@ class HybridSearcher:
             }
         else:
             typed = {}
-        scored = [
-            (h.score + weight * (lexical.sentence_coverage(h.chunk.id, terms) + typed.get(h.chunk.id, 0.0)), h)
-            for h in head
-        ]
+
+        def bonus(hit: Hit) -> float:
+            # With named speakers, only their passages are lifted: another body's wording must
+            # not overtake the speaker the user asked about.
+            if speakers and not any(getattr(hit.chunk, t.field) == t.value for t in speakers):
+                return 0.0
+            return weight * (lexical.sentence_coverage(hit.chunk.id, terms) + typed.get(hit.chunk.id, 0.0))
+
+        scored = [(h.score + bonus(h), h) for h in head]
         scored.sort(key=lambda pair: -pair[0])
         scored += [(h.score, h) for h in tail]
         return [

@@ -14,6 +14,7 @@ from langchain_core.documents import Document
 
 from assistant.chain import Assistant
 from assistant.entities import Target
+from assistant.records import Hit
 from assistant.retrieval import Filters, HybridSearcher, RemissRetriever
 from assistant.settings import Settings
 from assistant.swedish import analyse
@@ -278,3 +279,18 @@ def test_the_sentence_evidence_can_be_turned_off(corpus_settings: Settings) -> N
     terms = set(analyse(question, lexical.vocab))
     best_on = max(lexical.sentence_coverage(h.chunk.id, terms) for h in on[:1])
     assert best_on >= max(lexical.sentence_coverage(h.chunk.id, terms) for h in off[:1])
+
+
+def test_sentence_evidence_lifts_only_the_named_speakers_passages(
+    searcher: HybridSearcher, chunks: list[Chunk]
+) -> None:
+    question = "Vad anser stadsledningskontoret om riktade statsbidrag?"
+    speaker = Target("body", "Stadsledningskontoret")
+    own = next(c for c in chunks if c.body == speaker.value and "riktade statsbidrag" in c.text)
+    other = next(c for c in chunks if c.body != speaker.value and "riktade statsbidrag" in c.text)
+    hits = [Hit(other, 0.2, 1, ("dense",)), Hit(own, 0.2, 2, ("dense",))]
+    lifted = {h.chunk.id: h.score for h in searcher._favour_answering_sentences(question, hits, [speaker], [speaker])}
+    assert lifted[other.id] == pytest.approx(0.2)  # another body's wording is not lifted
+    assert lifted[own.id] > 0.2
+    unnamed = {h.chunk.id: h.score for h in searcher._favour_answering_sentences(question, hits, [], [])}
+    assert unnamed[other.id] > 0.2 and unnamed[own.id] > 0.2
