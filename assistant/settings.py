@@ -79,13 +79,6 @@ class Settings(BaseSettings):
         le=1,
         description="Weight of the best one-sentence coverage of the question after fusion (0 = off).",
     )
-    min_answer_support: float = Field(
-        default=0.45,
-        ge=0,
-        le=1,
-        description="For count, date, person and list questions: share of the topic words needed around a sentence "
-        "that holds such an answer.",
-    )
     max_per_speaker: int = Field(
         default=3,
         ge=1,
@@ -101,6 +94,13 @@ class Settings(BaseSettings):
     )
     min_speaker_coverage: float = Field(
         default=0.30, ge=0, le=1, description="The same, within the passages of a speaker the question names."
+    )
+    min_answer_support: float = Field(
+        default=0.45,
+        ge=0,
+        le=1,
+        description="For count, date, person and list questions: share of the topic words needed around a sentence "
+        "that holds such an answer.",
     )
     max_question_chars: int = Field(default=1000, ge=10, description="Longer questions are refused.")
 
