@@ -102,7 +102,6 @@ def unknown_names(
                 continue
             if split_compound(low, vocabulary) or low.startswith(prefixes):
                 continue
-                continue
             unknown.append(token)
     return unknown
 

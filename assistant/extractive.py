@@ -21,10 +21,6 @@ _STANCE = re.compile(
     r"rekommenderar|ställer sig|delar|avstyrker|tillstyrker|framhåller|betonar|saknar|menar|vill)\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(
-    r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo\w*|trettio|hundra\w*|tusen\w*|miljon\w*|miljard\w*)\b",
-    re.IGNORECASE,
-)
 MAX_SENTENCES = 6
 MAX_PER_HIT = 2
 

@@ -52,7 +52,6 @@ WARM_UP = 3
 BASELINE_K = 4
 START_TIMEOUT = 120.0
 ANSWER_TIMEOUT = 120.0
-MIB = 1024 * 1024
 IDLE_LIMIT = 0.05  # other processes' share of the CPUs above which a phase counts as disturbed
 
 # Targets: (comparison, limit, unit). Latency targets apply to p95 (the stricter reading).

@@ -47,13 +47,6 @@ _ABBREVIATIONS = (
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])([\"”»)]*)\s+(?=[\"”«(]?[A-ZÅÄÖ0-9–-])")
 
 
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int
-    tokens: int
-
-
 def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence of one paragraph, in document offsets."""
     spans: list[tuple[int, int]] = []
