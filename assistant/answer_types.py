@@ -20,18 +20,27 @@ from assistant.records import Hit
 from assistant.swedish import analyse, stem
 from ingest.records import Chunk
 
-_NUMBER_WORDS = {
-    "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10,
-    "elva": 11, "tolv": 12, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+# Number words, listed once. Swedish small numbers are whole words; the larger ones also stand
+# inside compounds ("tjugofem", "trehundra"); the English ones are read in questions only.
+_SV_NUMBERS = {
+    "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "åtta": 8, "nio": 9, "tio": 10, "elva": 11, "tolv": 12,
 }  # fmt: skip
+_EN_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12,
+}  # fmt: skip
+_IN_COMPOUNDS = ("tjugo", "trettio", "fyrtio", "femtio", "hundra", "tusen")
+_AS_PREFIX = ("miljon", "miljard")
 _NUMBER = re.compile(
-    r"^(\d[\d\s,.–-]*|två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|\w*tjugo\w*|\w*trettio\w*|\w*fyrtio\w*|"
-    r"\w*femtio\w*|\w*hundra\w*|\w*tusen\w*|miljon\w*|miljard\w*)$",
+    r"^(\d[\d\s,.–-]*|"
+    + "|".join(_SV_NUMBERS)
+    + "|"
+    + "|".join(rf"\w*{p}\w*" for p in _IN_COMPOUNDS)
+    + "|"
+    + "|".join(rf"{p}\w*" for p in _AS_PREFIX)
+    + ")$",
     re.IGNORECASE,
 )
-_SMALL_NUMBERS = frozenset("två tre fyra fem sex sju åtta nio tio elva tolv".split())
-_NUMBER_PARTS = ("tjugo", "trettio", "fyrtio", "femtio", "hundra", "tusen", "miljon", "miljard")
 _MONTHS = (
     "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
     "january|february|march|may|june|july|august|october"
@@ -156,12 +165,14 @@ def _has_number(sentence: str) -> bool:
     if any(c.isdigit() for c in sentence):
         return True
     lower = sentence.lower()
-    return any(p in lower for p in _NUMBER_PARTS) or not _SMALL_NUMBERS.isdisjoint(re.findall(r"\w+", lower))
+    return any(p in lower for p in _IN_COMPOUNDS + _AS_PREFIX) or not _SV_NUMBERS.keys().isdisjoint(
+        re.findall(r"\w+", lower)
+    )
 
 
 def _count(word: str) -> int:
     word = word.lower()
-    return int(word) if word.isdigit() else _NUMBER_WORDS.get(word, 0)
+    return int(word) if word.isdigit() else _SV_NUMBERS.get(word) or _EN_NUMBERS.get(word, 0)
 
 
 def _words(text: str) -> list[str]:
