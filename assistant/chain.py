@@ -201,10 +201,12 @@ class Assistant:
     def _abstain_reason(self, turn: Turn) -> str | None:
         """Why the evidence is too weak to answer, or None when it is strong enough.
 
-        In order: names of organisations or proper nouns the corpus does not know; weak
-        dense + lexical match; for Swedish questions, no sentence that covers the question's
-        content words (IDF-weighted), in the named speaker's passages when one is named;
-        a question for a figure that no matching sentence states.
+        In order: organisations, names, years or (in yes/no questions) words the corpus does not
+        know; a stance asked of a name that speaks in no document; weak dense + lexical match; a
+        speaker asked about a report number it never cites; a summary asked for its own position;
+        for Swedish questions, no sentence that covers the question's content words
+        (IDF-weighted), in the named speaker's passages when one is named; a count, date, name or
+        list question that no passage answers in kind.
         """
         r = turn.retrieval
         lang = turn.language
@@ -212,20 +214,20 @@ class Assistant:
         if r is None or not r.hits:
             return ""
         manifest = self.store.manifest()
+        lexical = self.store.lexical()
         organisations, bodies = self.store.speaker_names()
+        asks_stance = _STANCE_QUESTION.search(turn.question) is not None
         strangers = unknown_organisations(turn.standalone, organisations, bodies)
-        vocab = self.store.lexical().vocab
-        strangers += [year for year in _YEAR.findall(turn.question) if year not in vocab]
+        strangers += [year for year in _YEAR.findall(turn.question) if year not in lexical.vocab]
         if lang == "sv":  # English words are never in the Swedish vocabulary
-            strangers += unknown_terms(turn.question, vocab)
+            strangers += unknown_terms(turn.question, lexical.vocab)
         if strangers or (r.unknown_names and not r.targets):
             return message(prompts, lang, "unknown_names", names=", ".join(strangers or r.unknown_names))
-        if _STANCE_QUESTION.search(turn.question) and not r.targets:
-            for name in silent_speakers(turn.question, organisations, bodies, r.glossary_words):
-                return message(prompts, lang, "not_a_speaker", name=name)
+        silent = silent_speakers(turn.question, organisations, bodies, r.glossary_words) if asks_stance else []
+        if silent and not r.targets:
+            return message(prompts, lang, "not_a_speaker", name=silent[0])
         if evidence_score(r) < self.settings.abstain_threshold:
             return ""
-        asks_stance = _STANCE_QUESTION.search(turn.question) is not None
         if asks_stance:
             for number in _REPORT_NUMBER.findall(turn.question):
                 for speaker in r.speakers:
@@ -235,7 +237,6 @@ class Assistant:
             kinds = {e.kind for e in manifest.values() if getattr(e, target.field, None) == target.value}
             if target.field == "organisation" and asks_stance and kinds and kinds <= NON_POSITION_KINDS:
                 return message(prompts, lang, "no_position", organisation=target.value)
-        lexical = self.store.lexical()
         terms = question_terms(turn.standalone, lexical.vocab, r.targets)
         if lang == "sv" and terms:
             spoken = [h for h in r.hits if any(getattr(h.chunk, t.field) == t.value for t in r.targets)]
