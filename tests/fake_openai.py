@@ -74,6 +74,16 @@ class Received:
         return "\n".join(_text(m.get("content")) for m in self.messages if m.get("role") == role)
 
 
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: Any) -> None:
+    """Answer a request with a JSON body (UTF-8, not ASCII-escaped) and its length."""
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
+
+
 def _text(content: Any) -> str:
     if isinstance(content, str):
         return content
@@ -138,12 +148,7 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # the client gave up (timeout): nothing to do
 
     def _error(self, code: int, message: str) -> None:
-        payload = json.dumps({"error": {"message": message, "type": "scripted", "code": str(code)}}).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, code, {"error": {"message": message, "type": "scripted", "code": str(code)}})
 
     def _reply(self, request: dict[str, Any], reply: Reply) -> None:
         model = str(request.get("model", "test-model"))
@@ -174,7 +179,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
             return
-        payload = json.dumps(
+        send_json(
+            self,
+            200,
             {
                 "id": "chatcmpl-fake",
                 "object": "chat.completion",
@@ -189,13 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
                 ],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
             },
-            ensure_ascii=False,
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        )
 
 
 class _Server(ThreadingHTTPServer):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
+
+import cli_process
 
 from assistant.settings import PROJECT_ROOT, Settings
 
@@ -16,25 +16,7 @@ SUMMARY_COLUMNS = ["nya", "ändrade", "oförändr.", "borttagna", "fel", "stycke
 
 
 def run_cli(settings: Settings, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
-    env.update(
-        REMISS_DATA_DIR=str(settings.data_dir),
-        REMISS_CORPUS_DIR=str(settings.corpus_dir),
-        REMISS_EMBED_CACHE=str(settings.cache_path),
-        REMISS_CONFIG=str(cwd / "no-config.toml"),
-        HF_HUB_OFFLINE="1",
-        PYTHONIOENCODING="utf-8",
-        COLUMNS="160",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "assistant.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-    )
+    return cli_process.run_cli(cli_process.cli_env(settings, COLUMNS="160"), cwd, *args)
 
 
 def summary_row(stdout: str) -> dict[str, str]:

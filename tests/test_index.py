@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_process import cli_env, run_cli
 from corpus_text import seed_text
 
 from assistant.errors import EmbedderMismatchError
@@ -281,32 +280,10 @@ def test_embedder_mismatch_is_refused_with_rebuild_advice(
         Store(make_settings(embedder="sentence-transformers", embed_model="x"))
 
 
-def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
-    env.update(
-        REMISS_DATA_DIR=str(settings.data_dir),
-        REMISS_CORPUS_DIR=str(settings.corpus_dir),
-        REMISS_EMBED_CACHE=str(settings.cache_path),
-        REMISS_CONFIG=str(settings.data_dir / "no-config.toml"),
-        HF_HUB_OFFLINE="1",
-        PYTHONIOENCODING="utf-8",
-    )
-    env.update(extra)
-    return env
-
-
 def test_embedder_mismatch_on_the_command_line(small: Settings, tmp_path: Path) -> None:
     ingest(small)
-    env = _env(small, REMISS_EMBEDDER="sentence-transformers", REMISS_EMBED_MODEL="x")
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "stats"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-    )
+    env = cli_env(small, REMISS_EMBEDDER="sentence-transformers", REMISS_EMBED_MODEL="x")
+    result = run_cli(env, tmp_path, "stats", timeout=120)
     assert result.returncode != 0
     assert "remiss ingest --rebuild" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
@@ -404,15 +381,7 @@ def test_open_index_sees_documents_ingested_by_another_process(small: Settings, 
         + "\n\nNämnden i Gullspångs kommun vill att hemtjänstens tidsramar ersätts av tillitsbaserade beslut.\n",
         encoding="utf-8",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ingest", "--quiet"],
-        env=_env(small),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=180,
-    )
+    result = run_cli(cli_env(small), tmp_path, "ingest", "--quiet", timeout=180)
     assert result.returncode == 0, result.stderr
 
     for store in (serving, Store(small)):  # the long-lived store, and a new one in the same process

@@ -6,7 +6,6 @@ marker) embedded into a cache of their own, so the killed process really is busy
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -18,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_process import cli_command, cli_env
 
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import ManifestEntry, Store
@@ -63,17 +63,9 @@ def prepare_committed_state(settings: Settings, n_chars: int, first_chars: int =
     return before
 
 
-def cli_env(settings: Settings, cache: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REMISS_")}
-    env.update(
-        REMISS_DATA_DIR=str(settings.data_dir),
-        REMISS_CORPUS_DIR=str(settings.corpus_dir),
-        REMISS_EMBED_CACHE=str(cache),
-        REMISS_EMBED_BATCH_SIZE="2",  # the cache grows in small steps we can watch
-        REMISS_CONFIG=str(settings.data_dir / "no-config.toml"),
-        HF_HUB_OFFLINE="1",
-    )
-    return env
+def small_batches(settings: Settings, cache: Path) -> dict[str, str]:
+    """A child's environment that embeds two passages at a time: the cache grows in steps we can watch."""
+    return cli_env(settings, REMISS_EMBED_CACHE=str(cache), REMISS_EMBED_BATCH_SIZE="2")
 
 
 def cache_rows(path: Path) -> int:
@@ -178,8 +170,8 @@ def test_ingest_killed_while_embedding(make_settings: Callable[..., Settings], t
     kill_at_rows = len(changed_chunks) + 2
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "ingest", "--quiet"],
-        env=cli_env(settings, cache),
+        cli_command("ingest", "--quiet"),
+        env=small_batches(settings, cache),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -230,7 +222,7 @@ def test_ingest_killed_at_the_commit_point(
     """SIGKILL right after a document's chunks are upserted, before its manifest record."""
     settings = make_settings()
     before = prepare_committed_state(settings, n_chars=1200)
-    env = cli_env(settings, settings.cache_path) | {"KILL_AT_COMMIT": str(kill_at)}
+    env = small_batches(settings, settings.cache_path) | {"KILL_AT_COMMIT": str(kill_at)}
     result = subprocess.run(
         [sys.executable, "-c", KILL_AT_COMMIT], env=env, cwd=tmp_path, capture_output=True, timeout=120
     )
