@@ -259,7 +259,7 @@ class IngestRun:
 def measure_ingest(settings: Settings, scale: int, documents: int) -> tuple[IngestRun, list[str]]:
     """Cold ingest into the (empty) index of `settings`, then a no-op ingest; returns the run and the indexed texts."""
     from assistant.store import Store
-    from ingest.pipeline import ingest
+    from assistant.indexing import ingest
 
     run = IngestRun(scale, documents=documents)
     gc.collect()
@@ -651,7 +651,7 @@ def tutorial_baseline(
 
     from ingest.catalog import document_id
     from ingest.loaders import load
-    from ingest.pipeline import discover
+    from assistant.indexing import discover
 
     with contextlib.suppress(Exception):
         from transformers.utils import logging as hf_logging
@@ -1126,7 +1126,7 @@ def _methods(results: dict[str, Any]) -> list[str]:
         "speakers; title suffixed '(kopia i)'), each changed in one spot only: the sentence '(Kopia i.)' "
         "appended to its last paragraph (the last line that ends a sentence). Each scale is ingested into "
         "its own fresh data dir under the output folder.",
-        "- **Cold ingest**: `ingest.pipeline.ingest(settings)` into an empty index (load, clean, chunk, "
+        "- **Cold ingest**: `assistant.indexing.ingest(settings)` into an empty index (load, clean, chunk, "
         "embed through the cache, Chroma upserts, manifest, BM25 build and save). At ×1 the embedding cache "
         "is a new, empty file, so every passage is embedded; the model itself is loaded and warmed up "
         "beforehand (its load time is its own row). ×N share the ×1 cache file, so the vectors of unchanged "

@@ -212,7 +212,7 @@ def build_systems(settings: Settings) -> dict[str, System]:
 
 
 def _ingest(settings: Settings, store: Any) -> None:
-    from ingest.pipeline import ingest
+    from assistant.indexing import ingest
 
     print(f"The index is empty; ingesting {settings.corpus_dir} first …", file=sys.stderr)
     result = ingest(settings, store=store)

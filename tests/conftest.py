@@ -49,7 +49,7 @@ def make_settings(tmp_path: Path, shared_cache: Path) -> Callable[..., Settings]
 @pytest.fixture(scope="session")
 def corpus_settings(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> Iterator[Settings]:
     """The bundled corpus, ingested once per session into its own data dir."""
-    from ingest.pipeline import ingest
+    from assistant.indexing import ingest
 
     root = tmp_path_factory.mktemp("corpus-index")
     corpus = root / "corpus"

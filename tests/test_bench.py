@@ -17,7 +17,7 @@ from evals import bench
 from evals.dataset import load_dataset
 from evals.synthetic import copy_name, make_synthetic_corpus, marker, perturb
 from ingest.catalog import load_catalog
-from ingest.pipeline import ingest
+from assistant.indexing import ingest
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

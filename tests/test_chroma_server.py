@@ -17,7 +17,7 @@ from assistant.commands.stats_cmd import collect
 from assistant.errors import StoreUnavailableError
 from assistant.settings import Settings
 from assistant.store import Store
-from ingest.pipeline import ingest
+from assistant.indexing import ingest
 
 CHROMA = Path(sys.executable).parent / "chroma"
 

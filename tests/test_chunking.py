@@ -13,7 +13,7 @@ from assistant.settings import PROJECT_ROOT
 from ingest.catalog import load_catalog
 from ingest.chunking import chunk_sections, sentence_spans
 from ingest.clean import clean
-from ingest.pipeline import Prepared, prepare
+from assistant.indexing import Prepared, prepare
 from ingest.records import Chunk, DocumentMeta, Page, Section
 from ingest.sections import split_sections
 from ingest.tokens import count_tokens

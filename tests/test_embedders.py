@@ -23,7 +23,7 @@ from assistant.embeddings import (
 from assistant.errors import RemissError
 from assistant.settings import Settings
 from assistant.store import Store
-from ingest.pipeline import ingest
+from assistant.indexing import ingest
 
 
 def write_two_documents(corpus: Path) -> None:

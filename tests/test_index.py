@@ -19,7 +19,7 @@ from corpus_text import seed_text
 from assistant.errors import EmbedderMismatchError
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import Store
-from ingest.pipeline import ingest
+from assistant.indexing import ingest
 
 CORPUS = PROJECT_ROOT / "corpus"
 

@@ -22,7 +22,7 @@ from cli_process import cli_command, cli_env
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import ManifestEntry, Store
 from ingest.catalog import load_catalog
-from ingest.pipeline import HEADER_RESERVE_TOKENS, ingest, prepare
+from assistant.indexing import HEADER_RESERVE_TOKENS, ingest, prepare
 
 CORPUS = PROJECT_ROOT / "corpus"
 SOURCES = sorted(CORPUS.glob("*.txt"))

@@ -14,7 +14,7 @@ from assistant.prompts import message
 from assistant.records import Answer
 from assistant.settings import Settings
 from assistant.store import Store
-from ingest.pipeline import ingest
+from assistant.indexing import ingest
 
 MALMO_Q = "Vad tycker Malmö om riktade statsbidrag?"
 KEY = "sk-secret-test"

@@ -12,7 +12,7 @@ import pytest
 from ingest.catalog import load_catalog
 from ingest.clean import clean
 from ingest.loaders import LoadError, decode_text, load
-from ingest.pipeline import prepare
+from assistant.indexing import prepare
 
 MAX = 10_000_000
 

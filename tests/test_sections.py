@@ -9,7 +9,7 @@ import pytest
 
 from ingest.catalog import Catalog, load_catalog
 from ingest.clean import clean
-from ingest.pipeline import Prepared, prepare
+from assistant.indexing import Prepared, prepare
 from ingest.records import DocumentMeta, Page
 from ingest.sections import split_sections
 

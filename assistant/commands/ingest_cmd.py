@@ -9,8 +9,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from assistant.settings import Settings
-from ingest.pipeline import IngestReport, ingest
-from ingest.pipeline import Progress as ProgressHooks
+from assistant.indexing import IngestReport, ingest
+from assistant.indexing import Progress as ProgressHooks
 
 
 class RichProgress(ProgressHooks):

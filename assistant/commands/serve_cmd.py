@@ -8,7 +8,7 @@ from rich.console import Console
 
 from assistant.settings import Settings
 from assistant.store import Store
-from ingest.pipeline import ingest
+from assistant.indexing import ingest
 
 
 def ensure_index(settings: Settings, console: Console) -> Store:
