@@ -15,9 +15,9 @@ from corpus_text import seed_text
 
 from assistant.commands.stats_cmd import collect
 from assistant.errors import StoreUnavailableError
+from assistant.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store
-from assistant.indexing import ingest
 
 CHROMA = Path(sys.executable).parent / "chroma"
 

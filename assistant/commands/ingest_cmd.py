@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.settings import Settings
 from assistant.indexing import IngestReport, ingest
 from assistant.indexing import Progress as ProgressHooks
+from assistant.settings import Settings
 
 
 class RichProgress(ProgressHooks):
