@@ -53,7 +53,8 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+\S", re.MULTILINE)
 
 _COUNT_Q = re.compile(r"\b(?:hur många|how many|antalet)\s+([\wåäö-]+)", re.IGNORECASE)
 _AMOUNT_Q = re.compile(
-    r"\b(hur mycket|vilket belopp|belopp\w*|kronor|miljoner|miljarder|procent|kostar|kostnad\w*|how much)\b",
+    r"\b(hur mycket|hur stor\w*|vilket belopp|belopp\w*|kronor|miljoner|miljarder|procent|andel\w*|kosta\w*|"
+    r"kostnad\w*|lön\w*|budget\w*|summa\w*|how much|what share|percentage|cost\w*|budget|salary)\b",
     re.IGNORECASE,
 )
 _TIME_Q = re.compile(r"^\s*(?:och\s+)?(?:när|sedan när|vilket år|vilket datum|when|what year)\b", re.IGNORECASE)
@@ -198,3 +199,46 @@ def _lists(text: str, analysed: Sequence[tuple[str, frozenset[str]]], count: int
     root = stem(noun.lower())
     about = not root or any(t.endswith(root) for _, terms in analysed for t in terms)
     return about and len(_LIST_ITEM.findall(text)) >= count
+
+
+_FULL_DATE = re.compile(
+    rf"\b(?:den\s+)?\d{{1,2}}\s+(?:{_MONTHS})(?:\s+(?:19|20)\d\d)?\b|\b\d{{4}}-\d\d-\d\d\b"
+    rf"|\b(?:{_MONTHS}|våren|hösten|vår|höst|årsskiftet)\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"\b\d[\d\s,.]*\s*(?:miljoner|miljarder|mnkr|mdkr|kronor|kr|procent|%)(?:\s+kronor)?", re.IGNORECASE
+)
+
+
+def answer_value(wanted: Expectation, sentence: str) -> str | None:
+    """The words of the sentence that are the answer itself: "13 områden", "31 oktober 2018", a name."""
+    if wanted.missing == "no_date":
+        match = _FULL_DATE.search(sentence)
+        return match.group(0).strip() if match else None
+    if wanted.missing == "no_person":
+        match = _PERSON.search(sentence)
+        return match.group(0) if match else None
+    if wanted.missing == "no_names":
+        names = list(dict.fromkeys(_NAME.findall(sentence)))
+        return ", ".join(names) if len(names) >= 2 else None
+    if wanted.missing == "no_figure":
+        return _counted(sentence, wanted.noun) if wanted.noun else _amount(sentence)
+    return None
+
+
+def _counted(sentence: str, noun: str, window: int = 2) -> str | None:
+    """ "290 primärkommuner": the number and the words up to the counted noun."""
+    root = stem(noun.lower())
+    tokens = _words(sentence)
+    for i, token in enumerate(tokens):
+        if _NUMBER.match(token.lower()):
+            for j in range(i + 1, min(len(tokens), i + 1 + window)):
+                if root and stem(tokens[j].lower()).endswith(root):
+                    return " ".join(tokens[i : j + 1])
+    return None
+
+
+def _amount(sentence: str) -> str | None:
+    match = _AMOUNT.search(sentence)
+    return match.group(0).strip() if match else None

@@ -1,51 +1,35 @@
-"""The answer chain: condense → retrieve → answer → validate citations, as LangChain runnables.
+"""The answer chain: condense → retrieve → decide → compose → validate, as LangChain runnables.
 
 `Assistant.answer()` returns an `Answer`; `Assistant.stream()` yields text pieces and ends
-with the `Answer`. The extractive answerer is the default; an LLM is used when configured
-and falls back to the extractive answer, with a notice, whenever it fails.
+with the `Answer`. Each step lives in a room of its own: `understanding` (does the question need
+the conversation?), `retrieval`, `answerability` (one fitted model decides answer or abstain),
+`answering` (answer-first extractive compilation) or the LLM, which falls back to the extractive
+answer, with a notice, whenever it fails.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answer_types import expectation, first_question, support
-from assistant.entities import Target, aliases, find_targets, silent_speakers, unknown_organisations, unknown_terms
+from assistant.answerability import AnswerabilityModel, Decision, Evidence, decide, gather, load_model
+from assistant.answering.compose import compose_answer
+from assistant.embeddings import EmbeddingCache
 from assistant.errors import IndexMissingError, QuestionError
-from assistant.extractive import compose, coverage, question_terms, select_sentences
 from assistant.language import detect_language
 from assistant.llm import LLMAnswerer, LLMUnavailable, validate_citations
 from assistant.prompts import message
 from assistant.records import Answer, Citation
 from assistant.retrieval import Filters, HybridSearcher, Retrieval
+from assistant.sentences import SentenceVectors
 from assistant.settings import Settings
 from assistant.store import Store
-from assistant.swedish import analyse
+from assistant.understanding import followup
 
 History = Sequence[tuple[str, str]]
-_FOLLOW_UP = re.compile(
-    r"^(och|men|samt|även|också|and|but|what about|how about)\b|\b(de|dem|deras|det|detta|dessa|samma|där|"
-    r"they|them|their|it|this|that|those)\b",
-    re.IGNORECASE,
-)
-# Pronouns that point back to a speaker ("vad säger de om ..."), not to a topic ("det").
-_SPEAKER_PRONOUN = re.compile(
-    r"\b(de|dem|dom|deras|där|they|them|their|it\s+(?:say|says|think|thinks|propose|proposes|suggest|suggests))\b",
-    re.IGNORECASE,
-)
-# Document kinds that summarise a report rather than state the sender's own position.
-NON_POSITION_KINDS = frozenset({"sammanfattning", "betänkande", "summary"})
-_STANCE_QUESTION = re.compile(
-    r"\b(tycker|anser|säger|sa|ser\b.*\bpå|syn på|ställning|inställning|think|say|says|view|position|opinion)\b",
-    re.IGNORECASE,
-)
-_REPORT_NUMBER = re.compile(r"\bSOU\s+(\d{4}\s*:\s*\d+)", re.IGNORECASE)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 @dataclass
@@ -59,18 +43,34 @@ class Turn:
     language: str = "sv"
     standalone: str = ""
     retrieval: Retrieval | None = None
-    abstain_reason: str | None = None  # decided once after retrieval; None = answer
+    evidence: Evidence | None = None
+    decision: Decision | None = None  # decided once after retrieval
     timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def abstain_reason(self) -> str | None:
+        """None when the chain answers; otherwise why not ("" = weak evidence)."""
+        if self.decision is None:
+            return ""
+        return None if self.decision.answer else self.decision.reason
 
 
 class Assistant:
-    """One per process: holds the store, the searcher and (optionally) the LLM."""
+    """One per process: holds the store, the searcher, the sentence vectors and (optionally) the LLM."""
 
-    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store | None = None, fitted: bool = True) -> None:
         self.settings = settings
         self.store = store or Store(settings)
         self.searcher = HybridSearcher(self.store, settings)
         self.llm = LLMAnswerer(settings) if settings.llm_base_url else None
+        self.sentences = SentenceVectors(
+            lambda: self.store.embedder,
+            lambda: EmbeddingCache(settings.cache_path),
+            settings.embed_batch_size,
+        )
+        self.searcher.sentences = self.sentences
+        # The fitted answerability model; `evals.fit_answerability` measures without one (fitted=False).
+        self.model: AnswerabilityModel | None = load_model() if fitted else None
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="validate")
             | RunnableLambda(self._condense, name="condense")
@@ -113,6 +113,13 @@ class Assistant:
         turn.timings["answer"] = time.perf_counter() - started
         yield self._finish_llm(turn, "".join(pieces))
 
+    def measure(self, question: str, history: History = ()) -> Turn:
+        """Condense and search a question and measure its evidence, without deciding (for fitting)."""
+        turn = self._condense(self._prepare(Turn(question, tuple(history))))
+        self._require_index()
+        turn = self._search(turn)
+        return replace(turn, evidence=self.evidence(turn))
+
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         turn = self._prepare(Turn(question, (), filters or Filters(), k))
         self._require_index()
@@ -140,36 +147,32 @@ class Assistant:
         started = time.perf_counter()
         standalone = turn.question
         if turn.history:
-            if self.llm is not None:
+            organisations, bodies = self.store.speaker_names()
+            own = followup.parts(turn.question, organisations, bodies)
+            alone = own.speakers and own.topic and not own.points_back
+            if self.llm is not None and not alone:
                 try:
                     standalone = self.llm.condense(turn.question, turn.history, turn.language)
                 except LLMUnavailable:
-                    standalone = self._heuristic_condense(turn.question, turn.history)
+                    standalone = self._resolve(turn)
             else:
-                standalone = self._heuristic_condense(turn.question, turn.history)
+                standalone = self._resolve(turn)
         turn.timings["condense"] = time.perf_counter() - started
         return replace(turn, standalone=standalone)
 
-    def _heuristic_condense(self, question: str, history: History) -> str:
-        """Without an LLM: carry what the follow-up leaves out from the previous question.
-
-        "Och vad tycker Äldrenämnden?" names a new speaker and no topic: carry the topic.
-        "Vad säger de om tillsynen?" has a topic of its own and points back with "de": carry
-        only the speaker, so the old topic does not pull the search back to it. Otherwise
-        carry the whole previous question."""
-        previous = history[-1][0]
-        words = question.split()
-        if len(words) > 12 and not _FOLLOW_UP.search(question):
-            return question
+    def _resolve(self, turn: Turn) -> str:
         organisations, bodies = self.store.speaker_names()
-        earlier = find_targets(previous, organisations, bodies)
-        if find_targets(question, organisations, bodies):
-            for target in earlier:
-                for alias in sorted(aliases(target.value), key=len, reverse=True):
-                    previous = re.sub(rf"(?i)\b{re.escape(alias)}\w*", "", previous)
-        elif earlier and _SPEAKER_PRONOUN.search(question) and analyse(_STANCE_QUESTION.sub(" ", question)):
-            previous = " ".join(_named(previous, earlier))
-        return f"{question} ({' '.join(previous.split())})"
+        return followup.resolve(
+            turn.question, turn.history, organisations, bodies, lambda q: self._stands_alone(q, turn)
+        )
+
+    def _stands_alone(self, question: str, turn: Turn) -> bool:
+        """Would the question, searched on its own, be answered? (The model on the question alone.)"""
+        if self.model is None:
+            return False
+        probe = replace(turn, question=question, history=(), standalone=question, language=detect_language(question))
+        decision = self._decide(self._search(probe)).decision
+        return decision is not None and decision.answer
 
     def _require_index(self) -> None:
         if not self.store.manifest():
@@ -180,11 +183,42 @@ class Assistant:
 
     def _retrieve(self, turn: Turn) -> Turn:
         self._require_index()
+        return self._decide(self._search(turn))
+
+    def _search(self, turn: Turn) -> Turn:
         started = time.perf_counter()
         retrieval = self.searcher.search(turn.standalone, turn.k, turn.filters)
         turn.timings["retrieve"] = time.perf_counter() - started
-        turn = replace(turn, retrieval=retrieval)
-        return replace(turn, abstain_reason=self._abstain_reason(turn))
+        return replace(turn, retrieval=retrieval)
+
+    def _decide(self, turn: Turn) -> Turn:
+        """Measure the evidence once and let the answerability model decide."""
+        started = time.perf_counter()
+        evidence = self.evidence(turn)
+        decision = None
+        if evidence is not None and self.model is not None:
+            decision = decide(evidence, self.model, self.settings.prompts_dir, turn.language)
+        turn.timings["decide"] = time.perf_counter() - started
+        return replace(turn, evidence=evidence, decision=decision)
+
+    def evidence(self, turn: Turn) -> Evidence | None:
+        """The answerability features of a searched turn (None when nothing was found)."""
+        r = turn.retrieval
+        if r is None or not r.hits:
+            return None
+        kinds: dict[str, set[str]] = {}
+        for entry in self.store.manifest().values():
+            kinds.setdefault(entry.organisation, set()).add(entry.kind)
+        return gather(
+            turn.question,
+            turn.standalone,
+            turn.language,
+            r,
+            self.store.lexical(),
+            self.sentences,
+            self.store.speaker_names(),
+            kinds,
+        )
 
     def _answer(self, turn: Turn) -> Answer:
         if self.llm is None or turn.abstain_reason is not None:
@@ -198,85 +232,17 @@ class Assistant:
         return self._finish_llm(turn, text)
 
     # -- answerers -------------------------------------------------------------------------
-    def _abstain_reason(self, turn: Turn) -> str | None:
-        """Why the evidence is too weak to answer, or None when it is strong enough.
-
-        In order: organisations, names, years or (in yes/no questions) words the corpus does not
-        know; a stance asked of a name that speaks in no document; weak dense + lexical match; a
-        speaker asked about a report number it never cites; a summary asked for its own position;
-        for Swedish questions, no sentence that covers the question's content words
-        (IDF-weighted), in the named speaker's passages when one is named; a count, date, name or
-        list question that no passage answers in kind.
-        """
-        r = turn.retrieval
-        lang = turn.language
-        prompts = self.settings.prompts_dir
-        if r is None or not r.hits:
-            return ""
-        manifest = self.store.manifest()
-        lexical = self.store.lexical()
-        organisations, bodies = self.store.speaker_names()
-        asks_stance = _STANCE_QUESTION.search(turn.question) is not None
-        strangers = unknown_organisations(turn.standalone, organisations, bodies)
-        strangers += [year for year in _YEAR.findall(turn.question) if year not in lexical.vocab]
-        if lang == "sv":  # English words are never in the Swedish vocabulary
-            strangers += unknown_terms(turn.question, lexical.vocab)
-        if strangers or (r.unknown_names and not r.targets):
-            return message(prompts, lang, "unknown_names", names=", ".join(strangers or r.unknown_names))
-        silent = silent_speakers(turn.question, organisations, bodies, r.glossary_words) if asks_stance else []
-        if silent and not r.targets:
-            return message(prompts, lang, "not_a_speaker", name=silent[0])
-        if evidence_score(r) < self.settings.abstain_threshold:
-            return ""
-        if asks_stance:
-            for number in _REPORT_NUMBER.findall(turn.question):
-                for speaker in r.speakers:
-                    if not self._speaker_mentions(speaker, number):
-                        return message(prompts, lang, "not_discussed", name=speaker.value, report=f"SOU {number}")
-        for target in r.targets:
-            kinds = {e.kind for e in manifest.values() if getattr(e, target.field, None) == target.value}
-            if target.field == "organisation" and asks_stance and kinds and kinds <= NON_POSITION_KINDS:
-                return message(prompts, lang, "no_position", organisation=target.value)
-        terms = question_terms(turn.standalone, lexical.vocab, r.targets)
-        if lang == "sv" and terms:
-            spoken = [h for h in r.hits if any(getattr(h.chunk, t.field) == t.value for t in r.targets)]
-            if coverage(r.hits, terms, lexical.vocab, lexical.idf) < self.settings.min_coverage:
-                return ""
-            named_coverage = coverage(spoken, terms, lexical.vocab, lexical.idf)
-            if r.targets and asks_stance and named_coverage < self.settings.min_speaker_coverage:
-                return ""
-        wanted = expectation(first_question(turn.question))
-        if wanted is not None:
-            # The names the question asks about count as topic here: "how many employees does X
-            # have" needs X next to the number, not only in the speaker line.
-            asked = first_question(r.swedish_words if lang == "en" else turn.standalone)
-            topic = question_terms(asked, lexical.vocab, [])
-            found = support(wanted, r.hits[:4], topic, lexical.vocab, lexical.idf, r.speakers, lexical.sentences_of)
-            if found < self.settings.min_answer_support:
-                return message(prompts, lang, wanted.missing)
-        return None
-
-    def _speaker_mentions(self, speaker: Target, number: str) -> bool:
-        """Does any passage of the speaker cite the report number ("2018:48", also "2018 48" from PDFs)?"""
-        year, serial = number.split(":")
-        pattern = re.compile(rf"\b{year}\s*[:\s]\s*{serial}\b")
-        return any(
-            getattr(c, speaker.field) == speaker.value and pattern.search(c.text) for c in self.store.lexical().chunks
-        )
-
     def _extractive(self, turn: Turn) -> Answer:
         started = time.perf_counter()
         r = turn.retrieval
         assert r is not None
-        prompts = self.settings.prompts_dir
         reason = turn.abstain_reason
         if reason is not None:
             answer = self._abstention(turn, reason)
         else:
-            vocab = self.store.lexical().vocab
-            terms = question_terms(turn.standalone, vocab, r.targets)
-            sentences = select_sentences(r.hits, terms, vocab)
-            text, citations = compose(sentences, message(prompts, turn.language, "compilation"))
+            text, citations = compose_answer(
+                turn.standalone, turn.language, r, self.store.lexical(), self.sentences, self.settings.prompts_dir
+            )
             answer = Answer(
                 turn.question, text, tuple(citations), False, "extractive", turn.standalone, language=turn.language
             )
@@ -336,29 +302,6 @@ class Assistant:
         )
 
 
-def evidence_score(retrieval: Retrieval) -> float:
-    """How strongly the best passage matches: dense similarity, lifted by lexical overlap.
-
-    e5 cosine similarities of related Swedish text sit around 0.80–0.90, so on evals/dataset.jsonl
-    this score barely separates answerable from unanswerable questions; REMISS_ABSTAIN_THRESHOLD
-    (0.5) is only a floor for text unrelated to the corpus. The coverage rules do the real work.
-    """
-    lexical = min(retrieval.top_lexical / 10.0, 1.0)
-    return retrieval.top_dense + 0.05 * lexical
-
-
 def _snippet(text: str, limit: int = 220) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def _named(text: str, targets: list[Target]) -> list[str]:
-    """The words of `text` that name the targets, as the user wrote them ("Malmö", "CKS")."""
-    found = []
-    for target in targets:
-        for alias in sorted(aliases(target.value), key=len, reverse=True):
-            match = re.search(rf"(?i)(?<![\wåäö]){re.escape(alias)}\w*", text)
-            if match:
-                found.append(match.group(0))
-                break
-    return found

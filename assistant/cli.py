@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path)
     p.set_defaults(handler=_lazy("evals.run", "run_cli"))
 
+    p = sub.add_parser("fit-answerability", help="anpassa svarbarhetsmodellen på utvecklingsmängderna")
+    p.add_argument("--dataset", type=Path, action="append", help="JSONL-fil med utvecklingsfall (kan upprepas)")
+    p.add_argument("--out", type=Path, help="var modellen skrivs (standard: paketets answerability.json)")
+    p.set_defaults(handler=_lazy("evals.fit_answerability", "run_cli"))
+
     p = sub.add_parser("bench", help="mät hastighet och minne")
     p.add_argument("--scales", default="1,10,100")
     p.add_argument("--out", type=Path)

@@ -197,7 +197,8 @@ class EmbeddingCache:
         unique: dict[str, int] = {}
         for i in missing:
             unique.setdefault(hashes[i], i)
-        order = list(unique.values())
+        # Similar lengths in one batch: padding to the longest text of a batch is wasted work.
+        order = sorted(unique.values(), key=lambda i: len(texts[i]))
         for b in range(0, len(order), batch_size):
             batch = order[b : b + batch_size]
             vectors = embedder.embed_documents([texts[i] for i in batch])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.embeddings import EmbeddingCache
+from assistant.sentences import sentence_texts
 from assistant.settings import Settings
 from assistant.store import Store, reset_index
 from ingest.catalog import Catalog, document_id, load_catalog
@@ -213,14 +214,17 @@ def _ingest_one(
             f"{path.name} finns inte i katalogen {settings.catalog_path.name}; titeln "
             f"'{prepared.meta.title[:60]}' är gissad. Lägg till filen i katalogen för rätt organisation."
         )
-    progress.add_embedding_total(len(prepared.chunks))
+    sentences = sentence_texts(prepared.chunks)
+    progress.add_embedding_total(len(prepared.chunks) + len(sentences))
     vectors, fresh = cache.embed(
         store.embedder, [c.indexed_text() for c in prepared.chunks], settings.embed_batch_size, progress.embedded
     )
+    # Sentence vectors go to the cache only: questions look them up to judge and quote evidence.
+    _, fresh_sentences = cache.embed(store.embedder, sentences, settings.embed_batch_size, progress.embedded)
     store.add_chunks(prepared.chunks, vectors)
     store.commit_document(prepared.meta, prepared.doc_hash, prepared.clean.text, prepared.chunks)
     progress.chunks(len(prepared.chunks))
-    report.embedded += fresh
+    report.embedded += fresh + fresh_sentences
     report.chunks_written += len(prepared.chunks)
     (report.updated if entry is not None else report.added).append(doc_id)
 

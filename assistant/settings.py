@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         le=1,
         description="Weight of the best one-sentence coverage of the question after fusion (0 = off).",
     )
+    sentence_meaning_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=5,
+        description="Weight of the passages' ranking by their best sentence's cosine to the question, fused (0 = off).",
+    )
     max_per_speaker: int = Field(
         default=3,
         ge=1,

@@ -13,7 +13,8 @@ from assistant.records import Answer
 from assistant.settings import Settings
 
 QUOTE_LINE = re.compile(r"^- ”(.+)” \[(\d+)\]$", re.MULTILINE)
-GROUP_LINE = re.compile(r"^\*\*(.+)\*\*$", re.MULTILINE)
+# A group heading: the speaker, and for stance questions " – positiv/kritisk/…" after it.
+GROUP_LINE = re.compile(r"^\*\*(.+?)(?: – [^*]+)?\*\*$", re.MULTILINE)
 ABSTAIN_SV = "Jag hittar inget stöd för det i dokumenten."
 ABSTAIN_EN = "I find no support for that in the documents."
 MALMO_Q = "Vad tycker Malmö om riktade statsbidrag?"
@@ -76,7 +77,8 @@ def test_malmo_quotes_match_the_document_text(assistant: Assistant, malmo: Answe
 
 
 def test_malmo_answer_groups_by_speaking_body(malmo: Answer) -> None:
-    assert "**Malmö stad, Arbetsmarknads- och socialnämnden**" in malmo.text
+    # a stance question: the body's heading says what its quotes show (välkomnar …; nackdelar …)
+    assert "**Malmö stad, Arbetsmarknads- och socialnämnden – blandad (positiv och kritisk)**" in malmo.text
     by_n = {c.n: c for c in malmo.citations}
     # Malmö's own words on riktade statsbidrag (corpus: "nackdelar med riktade statsbidrag") are quoted
     assert any(by_n[n].hit.chunk.organisation == "Malmö stad" and "riktade statsbidrag" in s for s, n in quotes(malmo))
@@ -100,7 +102,7 @@ def test_english_question_gets_english_heading(assistant: Assistant, corpus_sett
     assert not answer.abstained
     assert answer.text.startswith(message(corpus_settings.prompts_dir, "en", "compilation"))
     assert not answer.text.startswith(message(corpus_settings.prompts_dir, "sv", "compilation"))
-    assert "**Malmö stad, Arbetsmarknads- och socialnämnden**" in answer.text
+    assert "**Malmö stad, Arbetsmarknads- och socialnämnden – mixed (positive and critical)**" in answer.text
     assert_well_cited(answer)
 
 

@@ -1,0 +1,247 @@
+"""General features of a question and its evidence, for the one answerability decision.
+
+Each feature is a number any question has, whatever its topic: how well the best passages and
+their best sentences match (by meaning and by words), how much of the question the corpus knows,
+whether the names it uses speak, are only mentioned, or are unknown, and whether a passage gives
+the kind of answer asked for (a number, a date, a name, a list). The model in `model.py` weighs
+them; nothing here decides.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer_types import expectation, first_question, support
+from assistant.entities import Target, aliases, silent_speakers, unknown_organisations, unknown_terms
+from assistant.extractive import coverage, question_terms
+from assistant.lexical import LexicalIndex
+from assistant.records import Hit
+from assistant.retrieval import Retrieval
+from assistant.sentences import SentenceSpan, SentenceVectors
+from assistant.swedish import analyse, normalise, words
+
+# Document kinds that summarise a report rather than state the sender's own position.
+NON_POSITION_KINDS = frozenset({"sammanfattning", "betänkande", "summary"})
+STANCE_QUESTION = re.compile(
+    r"\b(tycker|tyckte|anser|ansåg|säger|sa|sade|skriver|skrev|menar|ser\b.*\bpå|syn på|ställning|inställning|"
+    r"ställ\w* sig|stöd(?:jer|er|de)|tillstyrk\w*|avstyrk\w*|svara\w*|bemöt\w*|synpunkt\w*|kommentera\w*|"
+    r"bedöm\w*|invänd\w*|positiv\w*|negativ\w*|kritisk\w*|tveksam\w*|"
+    r"think\w*|say|says|said|write|wrote|view|position|opinion|stance|respond\w*|support\w*|oppose\w*|"
+    r"critical|positive)\b",
+    re.IGNORECASE,
+)
+# Capitalised words and acronyms: the names a question may use for a speaker.
+_PROPER = re.compile(r"(?<![\wåäöÅÄÖ])(?:[A-ZÅÄÖ]{2,6}|[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ]?[a-zåäö]+)?)(?![\wåäöÅÄÖ])")
+_NOT_NAMES = frozenset(
+    """vad vilka vilken vilket vem hur när var varför finns fanns kan ska och men enligt jag har hade i om på
+    what which who how when where why does did do is are the and according i sou dnr pm ks sverige sweden
+    swedish english""".split()
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_REPORT_NUMBER = re.compile(r"\bSOU\s+(\d{4}\s*:\s*\d+)", re.IGNORECASE)
+EVIDENCE_DEPTH = 5  # passages whose sentences count as evidence
+
+FEATURES = (
+    "dense_top",
+    "lexical_top",
+    "sentence_meaning",
+    "sentence_meaning_speaker",
+    "sentence_words",
+    "sentence_words_speaker",
+    "known_words",
+    "unknown_name",
+    "unknown_organisation",
+    "silent_speaker",
+    "unknown_year",
+    "yes_no_unknown_term",
+    "asks_stance",
+    "names_speaker",
+    "summary_asked_position",
+    "report_not_cited",
+    "typed",
+    "typed_support",
+    "typed_meaning",
+    "names_non_speaker",
+    "english",
+    "question_words",
+)
+
+
+@dataclass
+class Evidence:
+    """Features plus what an abstention message needs to say why."""
+
+    values: dict[str, float]
+    unknown: list[str] = field(default_factory=list)
+    silent: list[str] = field(default_factory=list)
+    summary_organisation: str = ""
+    uncited_report: tuple[str, str] = ("", "")  # (speaker, report number)
+    missing_kind: str = ""  # message key of the answer kind no passage gives
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.values[name] for name in FEATURES], dtype=float)
+
+
+def gather(
+    question: str,
+    standalone: str,
+    language: str,
+    retrieval: Retrieval,
+    lexical: LexicalIndex,
+    sentences: SentenceVectors,
+    speakers: tuple[set[str], set[str]],
+    kinds_of: dict[str, set[str]],
+) -> Evidence:
+    """The features of one question. `kinds_of` maps an organisation to its documents' kinds."""
+    organisations, bodies = speakers
+    r = retrieval
+    hits = r.hits[:EVIDENCE_DEPTH]
+    spoken = [h for h in r.hits if _spoken_by(h, r.speakers)]
+    terms = question_terms(standalone, lexical.vocab, r.targets)
+    asks_stance = STANCE_QUESTION.search(question) is not None
+
+    unknown = unknown_organisations(standalone, organisations, bodies)
+    unknown_org = bool(unknown)
+    unknown += [n for n in r.unknown_names if not r.targets]
+    years = [y for y in _YEAR.findall(question) if y not in lexical.vocab]
+    odd_terms = unknown_terms(question, lexical.vocab) if language == "sv" else []
+    silent = silent_speakers(question, organisations, bodies, r.glossary_words) if asks_stance else []
+    silent = silent if not r.targets else []
+
+    summary_org = ""
+    for target in r.targets:
+        kinds = kinds_of.get(target.value, set())
+        if target.field == "organisation" and asks_stance and kinds and kinds <= NON_POSITION_KINDS:
+            summary_org = target.value
+    uncited = ("", "")
+    if asks_stance:
+        for number in _REPORT_NUMBER.findall(question):
+            for speaker in r.speakers:
+                if not _speaker_cites(lexical, speaker, number):
+                    uncited = (speaker.value, f"SOU {number}")
+
+    wanted = expectation(first_question(question))
+    typed_support = 1.0
+    if wanted is not None:
+        asked = first_question(r.swedish_words if language == "en" else standalone)
+        topic = question_terms(asked, lexical.vocab, [])
+        typed_support = support(wanted, r.hits[:4], topic, lexical.vocab, lexical.idf, r.speakers, lexical.sentences_of)
+
+    scored = best_sentences(r.query_vector, hits, sentences)
+    meaning = scored[0][0] if scored else 0.0
+    typed_meaning = meaning
+    if wanted is not None:
+        typed_meaning = next((s for s, _, span in scored if wanted.accepts(span.text)), 0.0)
+    non_speakers = _non_speaker_names(question, organisations, bodies, r.glossary_words)
+    meaning_speaker = _sentence_meaning(r.query_vector, spoken[:EVIDENCE_DEPTH], sentences) if r.speakers else meaning
+    words_cov = coverage(hits, terms, lexical.vocab, lexical.idf) if terms else 0.0
+    words_speaker = coverage(spoken, terms, lexical.vocab, lexical.idf) if (terms and r.speakers) else words_cov
+
+    values = {
+        "dense_top": r.top_dense,
+        "lexical_top": math.log1p(r.top_lexical),
+        "sentence_meaning": meaning,
+        "sentence_meaning_speaker": meaning_speaker,
+        "sentence_words": words_cov,
+        "sentence_words_speaker": words_speaker,
+        "known_words": _known_share(r.swedish_words if language == "en" else standalone, lexical),
+        "unknown_name": float(bool(unknown) and not unknown_org),
+        "unknown_organisation": float(unknown_org),
+        "silent_speaker": float(bool(silent)),
+        "unknown_year": float(bool(years)),
+        "yes_no_unknown_term": float(bool(odd_terms)),
+        "asks_stance": float(asks_stance),
+        "names_speaker": float(bool(r.speakers)),
+        "summary_asked_position": float(bool(summary_org)),
+        "report_not_cited": float(bool(uncited[0])),
+        "typed": float(wanted is not None),
+        "typed_support": typed_support,
+        "typed_meaning": typed_meaning,
+        "names_non_speaker": float(asks_stance and not r.speakers and bool(non_speakers)),
+        "english": float(language == "en"),
+        "question_words": math.log1p(len(question.split())),
+    }
+    return Evidence(
+        values,
+        unknown=unknown + years + odd_terms,
+        silent=silent,
+        summary_organisation=summary_org,
+        uncited_report=uncited,
+        missing_kind=wanted.missing if wanted is not None else "",
+    )
+
+
+def best_sentences(
+    query_vector: Sequence[float] | None, hits: Sequence[Hit], sentences: SentenceVectors
+) -> list[tuple[float, Hit, SentenceSpan]]:
+    """Every quotable sentence of the hits with its cosine to the question, best first."""
+    if query_vector is None or not hits:
+        return []
+    query = np.asarray(query_vector, dtype=np.float32)
+    query = query / (np.linalg.norm(query) or 1.0)
+    found = sentences.of([h.chunk for h in hits])
+    scored: list[tuple[float, Hit, SentenceSpan]] = []
+    for hit in hits:
+        spans, matrix = found[hit.chunk.id]
+        if not spans:
+            continue
+        for span, score in zip(spans, matrix @ query, strict=True):
+            scored.append((float(score), hit, span))
+    scored.sort(key=lambda item: -item[0])
+    return scored
+
+
+def _non_speaker_names(question: str, organisations: set[str], bodies: set[str], known: frozenset[str]) -> list[str]:
+    """Proper nouns and acronyms of the question that name no speaker of the index ("Skolinspektionen")."""
+    speakers = {a for name in organisations | bodies for a in aliases(name)}
+    found = []
+    for word in _PROPER.findall(question):
+        low = normalise(word)
+        base = low[:-1] if low.endswith("s") and len(low) > 4 else low
+        if low in _NOT_NAMES or low in known or {low, base} & speakers:
+            continue
+        if any(a.startswith(base) or base.startswith(a) for a in speakers if len(a) >= 4):
+            continue
+        found.append(word)
+    return found
+
+
+def _sentence_meaning(query_vector: Sequence[float] | None, hits: Sequence[Hit], sentences: SentenceVectors) -> float:
+    scored = best_sentences(query_vector, hits, sentences)
+    return scored[0][0] if scored else 0.0
+
+
+def _known_share(question: str, lexical: LexicalIndex) -> float:
+    """IDF-weighted share of the question's content words the corpus uses at all (1 = all known).
+
+    A word counts as known when its stem is indexed or it splits into indexed parts (a compound)."""
+    unseen = math.log(1 + len(lexical.chunks))  # the weight of a word no passage has
+    known_weight = total = 0.0
+    for word in words(question):
+        terms = analyse(word, lexical.vocab)
+        if not terms:
+            continue
+        head, parts = terms[0], terms[1:]
+        known = head in lexical.document_frequency or (
+            len(parts) >= 2 and all(p in lexical.document_frequency for p in parts)
+        )
+        weight = lexical.idf(head) if head in lexical.document_frequency else unseen
+        total += weight
+        known_weight += weight if known else 0.0
+    return known_weight / total if total else 1.0
+
+
+def _spoken_by(hit: Hit, speakers: Sequence[Target]) -> bool:
+    return any(getattr(hit.chunk, t.field) == t.value for t in speakers)
+
+
+def _speaker_cites(lexical: LexicalIndex, speaker: Target, number: str) -> bool:
+    """Does any passage of the speaker cite the report number ("2018:48", also "2018 48" from PDFs)?"""
+    year, serial = number.split(":")
+    pattern = re.compile(rf"\b{year}\s*[:\s]\s*{serial.strip()}\b")
+    return any(getattr(c, speaker.field) == speaker.value and pattern.search(c.text) for c in lexical.chunks)

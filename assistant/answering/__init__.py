@@ -1,0 +1,1 @@
+"""Answer composition: answer-first extractive compilation and stance labels."""

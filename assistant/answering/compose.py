@@ -1,0 +1,167 @@
+"""The default answerer: answer first, then verbatim quotes with [n] citations.
+
+Sentences of the retrieved passages are ranked by how well they answer: their meaning (the
+sentence vector against the question's), the share of the question's words they hold, and
+whether they give the kind of answer asked for. Headings and fragments are never quoted, and a
+sentence reprinted in a second document is quoted once. The answer leads with what answers:
+
+- a count, date, amount or name: the value itself, with its citation;
+- a stance question: each speaking body with positive, critical or mixed, above its quotes;
+- a definition: the defining text of the report's own summary before others' comments.
+
+Nothing is written that the quotes do not say: the lead is words of a quoted sentence, and the
+stance label names the cue words it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.answer_types import Expectation, answer_value, expectation, first_question
+from assistant.answerability.features import NON_POSITION_KINDS, STANCE_QUESTION, best_sentences
+from assistant.answering.stance import stance_of
+from assistant.extractive import question_terms
+from assistant.lexical import LexicalIndex
+from assistant.prompts import message
+from assistant.records import Citation, Hit
+from assistant.retrieval import Retrieval
+from assistant.sentences import SentenceSpan, SentenceVectors
+from assistant.swedish import analyse
+
+MAX_SENTENCES = 5
+MAX_PER_PASSAGE = 2
+WORDS_WEIGHT = 0.15  # a sentence holding all the question's words gains this much cosine
+RELATIVE_CUTOFF = 0.12  # quotes this far below the best are not worth the reader's time
+_DEFINITION_Q = re.compile(
+    r"^\s*(?:vad\s+(?:är|menas\s+med|betyder|innebär|avses\s+med)|what\s+(?:is|are|does)|define)\b", re.IGNORECASE
+)
+_DEFINING = re.compile(r"\b(?:innebär|betyder|avses|handlar om|definier\w*|är en|är ett|means|is)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Quote:
+    hit: Hit
+    span: SentenceSpan
+    score: float
+
+    @property
+    def speaker(self) -> str:
+        c = self.hit.chunk
+        return c.organisation if c.body == c.organisation else f"{c.organisation}, {c.body}"
+
+
+def compose_answer(
+    question: str,
+    language: str,
+    retrieval: Retrieval,
+    lexical: LexicalIndex,
+    sentences: SentenceVectors,
+    prompts: Path,
+) -> tuple[str, list[Citation]]:
+    """The answer text and its citations, numbered in order of appearance."""
+    wanted = expectation(first_question(question))
+    quotes = choose(rank(question, retrieval, lexical, sentences, wanted))
+    numbers: dict[str, int] = {}
+    citations: list[Citation] = []
+    for q in quotes:
+        if q.hit.chunk.id not in numbers:
+            numbers[q.hit.chunk.id] = len(numbers) + 1
+    for chunk_id, n in numbers.items():
+        own = [q for q in quotes if q.hit.chunk.id == chunk_id]
+        citations.append(
+            Citation(
+                n,
+                own[0].hit,
+                " … ".join(q.span.text for q in sorted(own, key=lambda q: q.span.start)),
+                min(q.span.start for q in own),
+                max(q.span.end for q in own),
+            )
+        )
+    lines = _lead(question, language, quotes, numbers, wanted, prompts)
+    groups: dict[str, list[Quote]] = {}
+    for q in quotes:
+        groups.setdefault(q.speaker, []).append(q)
+    stance = STANCE_QUESTION.search(question) is not None
+    for speaker, own in groups.items():
+        label = stance_of([q.span.text for q in own]) if stance else None
+        title = f"{speaker} – {message(prompts, language, 'stance_' + label)}" if label else speaker
+        lines.append(f"**{title}**")
+        lines.extend(f"- ”{q.span.text}” [{numbers[q.hit.chunk.id]}]" for q in own)
+        lines.append("")
+    return "\n".join(lines).strip(), sorted(citations, key=lambda c: c.n)
+
+
+def rank(
+    question: str,
+    retrieval: Retrieval,
+    lexical: LexicalIndex,
+    sentences: SentenceVectors,
+    wanted: Expectation | None,
+) -> list[Quote]:
+    """Every quotable sentence of the retrieved passages, best answer first."""
+    hits = retrieval.hits
+    terms = question_terms(question, lexical.vocab, retrieval.targets)
+    total = sum(lexical.idf(t) for t in terms)
+    speakers = retrieval.speakers
+    defining = _DEFINITION_Q.search(question) is not None
+    out: list[Quote] = []
+    for cosine, hit, span in best_sentences(retrieval.query_vector, hits, sentences):
+        if span.heading_like:
+            continue
+        words = set(analyse(span.text, lexical.vocab))
+        share = sum(lexical.idf(t) for t in terms & words) / total if total else 0.0
+        score = cosine + WORDS_WEIGHT * share + 0.01 / hit.rank
+        if speakers and any(getattr(hit.chunk, t.field) == t.value for t in speakers):
+            score += 0.05
+        if wanted is not None and wanted.accepts(span.text):
+            score += 0.05
+        if defining and hit.chunk.kind in NON_POSITION_KINDS:
+            score += 0.03 + (0.03 if _DEFINING.search(span.text) else 0.0)
+        out.append(Quote(hit, span, score))
+    out.sort(key=lambda q: -q.score)
+    return out
+
+
+def choose(ranked: list[Quote]) -> list[Quote]:
+    """The best few, at most two per passage, each text once (reprints in other documents dropped)."""
+    chosen: list[Quote] = []
+    seen: set[str] = set()
+    per_passage: dict[str, int] = {}
+    best = ranked[0].score if ranked else 0.0
+    for q in ranked:
+        key = _fingerprint(q.span.text)
+        if key in seen or per_passage.get(q.hit.chunk.id, 0) >= MAX_PER_PASSAGE:
+            continue
+        if chosen and q.score < best - RELATIVE_CUTOFF:
+            break
+        seen.add(key)
+        per_passage[q.hit.chunk.id] = per_passage.get(q.hit.chunk.id, 0) + 1
+        chosen.append(q)
+        if len(chosen) == MAX_SENTENCES:
+            break
+    return chosen
+
+
+def _lead(
+    question: str,
+    language: str,
+    quotes: list[Quote],
+    numbers: dict[str, int],
+    wanted: Expectation | None,
+    prompts: Path,
+) -> list[str]:
+    """The line that answers, when the quotes hold a value; else the compilation heading."""
+    if wanted is not None:
+        for q in quotes:
+            if wanted.accepts(q.span.text):
+                value = answer_value(wanted, q.span.text)
+                if value:
+                    n = numbers[q.hit.chunk.id]
+                    return [message(prompts, language, "lead_value", speaker=q.speaker), f"- **{value}** [{n}]", ""]
+    return [message(prompts, language, "compilation"), ""]
+
+
+def _fingerprint(text: str) -> str:
+    return " ".join(re.findall(r"[\wåäö]+", text.lower()))

@@ -1,0 +1,94 @@
+"""`remiss fit-answerability`: fit the answerability model on the development sets and ship it.
+
+Measures the features of every dev case through the real pipeline (condense, search, sentence
+evidence), fits one logistic regression, picks the threshold on out-of-fold probabilities, prints
+the cross-validated figures and writes `assistant/answerability/answerability.json`. Never give
+it the test set: its figures would stop meaning anything (evals/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answerability.features import FEATURES
+from assistant.answerability.model import (
+    MODEL_PATH,
+    choose_threshold,
+    cross_validated_probabilities,
+    fit,
+)
+from assistant.chain import Assistant
+from assistant.settings import Settings
+from evals.dataset import Case, load_dataset
+
+EVALS = Path(__file__).parent
+DEV_SETS = (EVALS / "dataset.jsonl", EVALS / "holdout.jsonl", EVALS / "dev_blind.jsonl")
+L2 = 1.0
+
+
+def measure(assistant: Assistant, cases: Sequence[Case]) -> tuple[np.ndarray, np.ndarray]:
+    """Feature rows and labels (1 = answerable) of the cases; a case with no hits gets zeros."""
+    rows, labels = [], []
+    for case in cases:
+        turn = assistant.measure(case.question, [(q, "") for q in case.history])
+        rows.append(turn.evidence.vector() if turn.evidence else np.zeros(len(FEATURES)))
+        labels.append(1.0 if case.answerable else 0.0)
+    return np.array(rows), np.array(labels)
+
+
+def summary(probabilities: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
+    answered = probabilities >= threshold
+    return {
+        "cases": len(y),
+        "answerable": int(y.sum()),
+        "answer_rate": round(float(answered[y == 1].mean()), 3),
+        "abstention_recall": round(float((~answered)[y == 0].mean()), 3),
+        "accuracy": round(float((answered == (y == 1)).mean()), 3),
+        "auc": round(_auc(probabilities, y), 3),
+    }
+
+
+def _auc(scores: np.ndarray, y: np.ndarray) -> float:
+    positive, negative = scores[y == 1], scores[y == 0]
+    if not len(positive) or not len(negative):
+        return float("nan")
+    wins = (positive[:, None] > negative[None, :]).sum() + 0.5 * (positive[:, None] == negative[None, :]).sum()
+    return float(wins / (len(positive) * len(negative)))
+
+
+def refit(settings: Settings, datasets: Sequence[Path], out: Path, rounds: int = 2) -> dict:
+    """Fit, then refit once with the first model deciding which follow-ups stand alone."""
+    cases = [c for path in datasets for c in load_dataset(path)]
+    assistant = Assistant(settings, fitted=False)
+    report: dict = {}
+    for _ in range(rounds):
+        x, y = measure(assistant, cases)
+        oof = cross_validated_probabilities(x, y, l2=L2)
+        threshold = choose_threshold(oof, y)
+        report = {"datasets": [p.name for p in datasets], "cross_validated": summary(oof, y, threshold)}
+        model = fit(x, y, threshold, L2, report)
+        assistant.model = model  # the next round's follow-ups are resolved with it
+    out.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {"model": model, **report}
+
+
+def run_cli(args: argparse.Namespace, settings: Settings) -> int:
+    datasets = args.dataset or list(DEV_SETS)
+    result = refit(settings, datasets, args.out or MODEL_PATH)
+    cv = result["cross_validated"]
+    model = result["model"]
+    print(f"Fitted on {cv['cases']} dev cases ({cv['answerable']} answerable) from {', '.join(result['datasets'])}")
+    print(
+        f"5-fold cross-validated: answer rate {cv['answer_rate']:.3f}, "
+        f"abstention recall {cv['abstention_recall']:.3f}, "
+        f"accuracy {cv['accuracy']:.3f}, AUC {cv['auc']:.3f}; threshold {model.threshold:.2f}"
+    )
+    for name, weight in sorted(zip(model.features, model.weights, strict=True), key=lambda p: -abs(p[1])):
+        print(f"  {name:26s} {weight:+.3f}")
+    print(f"Written: {args.out or MODEL_PATH}")
+    return 0
