@@ -5,7 +5,7 @@
 seven. Passages about the right topic that lack that kind of answer are the typical near-miss
 of a question the documents do not answer, so the assistant abstains instead of quoting them.
 A sentence counts when it, with its neighbours, also holds enough of the question's topic words
-(`min_answer_support` in the settings). Retrieval uses the same measure to prefer such passages.
+(an answerability feature). Retrieval uses the same measure to prefer such passages.
 """
 
 from __future__ import annotations
@@ -105,7 +105,8 @@ def expectation(question: str) -> Expectation | None:
         noun = match.group(1)
         return Expectation("no_figure", lambda s: _number_before(s, noun), noun=noun)
     if _AMOUNT_Q.search(question):
-        return Expectation("no_figure", _has_number)
+        # A sum, share or cost is a number with its unit ("12 miljoner kronor", "30 procent"), not any number.
+        return Expectation("no_figure", lambda s: _AMOUNT.search(s) is not None)
     if _NAMES_Q.search(question):
         # "Vilka kommuner …?" is answered by names: at least two, mid-sentence ("Malmö och Umeå").
         return Expectation("no_names", lambda s: len(set(_NAME.findall(s))) >= 2)

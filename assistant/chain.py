@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from assistant.answerability import AnswerabilityModel, Decision, Evidence, decide, gather, load_model
+from assistant.answerability import MODEL_PATH, AnswerabilityModel, Decision, Evidence, decide, gather, load_model
 from assistant.answering.compose import compose_answer
 from assistant.embeddings import EmbeddingCache
 from assistant.errors import IndexMissingError, QuestionError
@@ -70,7 +70,9 @@ class Assistant:
         )
         self.searcher.sentences = self.sentences
         # The fitted answerability model; `evals.fit_answerability` measures without one (fitted=False).
-        self.model: AnswerabilityModel | None = load_model() if fitted else None
+        self.model: AnswerabilityModel | None = (
+            load_model(settings.answerability_model or MODEL_PATH) if fitted else None
+        )
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="validate")
             | RunnableLambda(self._condense, name="condense")

@@ -20,7 +20,6 @@ from pydantic import ConfigDict
 
 from assistant.answer_types import expectation, first_question, support
 from assistant.entities import Target, aliases, find_targets, unknown_names
-from assistant.extractive import question_terms
 from assistant.glossary import Translation, translate
 from assistant.language import detect_language
 from assistant.records import Hit
@@ -28,6 +27,7 @@ from assistant.sentences import SentenceVectors
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.swedish import analyse
+from assistant.understanding.terms import question_terms
 from ingest.records import Chunk
 
 _ACROSS = re.compile(

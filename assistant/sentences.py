@@ -23,6 +23,9 @@ from ingest.records import Chunk
 
 MIN_SENTENCE_CHARS = 20
 _TERMINATED = re.compile(r"[.!?:)”\"]$")
+_ENDS_SENTENCE = re.compile(r"[.!?:;”\"]$")
+_CONTINUATION = re.compile(r"[a-zåäöé0-9(]")
+_LIST_ITEM = re.compile(r"(?:[-•*\uf0b7]|\d+[.)])\s")
 
 
 @dataclass(frozen=True)
@@ -36,22 +39,57 @@ class SentenceSpan:
 
 
 def quotable_sentences(chunk: Chunk) -> list[SentenceSpan]:
-    """The sentences of a passage, line by line, with document offsets; very short ones dropped."""
+    """The sentences of a passage with document offsets; very short ones dropped.
+
+    Text from PDFs breaks lines inside sentences ("… samt även\nadministrativt stöd …"): a line
+    that does not end a sentence and is followed by one starting in lower case is read on, so a
+    quote is a whole sentence. The quoted text has its whitespace collapsed; the offsets point at
+    the exact source."""
     out: list[SentenceSpan] = []
     text = chunk.text
-    for block in re.finditer(r"[^\n]+", text):
-        line = block.group(0).strip()
-        heading_like = len(line) < 80 and not _TERMINATED.search(line)
-        for start, end in sentence_spans(block.group(0), block.start()):
-            sentence = text[start:end].strip()
+    for begin, end in _logical_lines(text):
+        block = text[begin:end]
+        first_line = block.split("\n", 1)[0].strip()
+        heading_like = (
+            "\n" not in block.strip()
+            and len(first_line) < 80
+            and not _TERMINATED.search(first_line)
+            and not _LIST_ITEM.match(first_line)  # a list item answers "Vilka …?"
+        )
+        for start, stop in sentence_spans(block, begin):
+            raw = text[start:stop]
+            sentence = " ".join(raw.split())
             if len(sentence) < MIN_SENTENCE_CHARS:
                 continue
-            lead = len(text[start:end]) - len(text[start:end].lstrip())
-            begin = chunk.start + start + lead
+            lead = len(raw) - len(raw.lstrip())
+            trail = len(raw) - len(raw.rstrip())
             # A lead-in ("… föreslår Tillitsdelegationen följande:") introduces an answer; it is none.
             lead_in = sentence.endswith(":")
-            out.append(SentenceSpan(sentence, begin, begin + len(sentence), heading_like or lead_in))
+            out.append(
+                SentenceSpan(
+                    sentence, chunk.start + start + lead, chunk.start + stop - trail, heading_like or lead_in
+                )
+            )
     return out
+
+
+def _logical_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of runs of lines that belong together: a line is continued by the next when it
+    ends mid-sentence and the next starts in lower case (not a list item)."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    runs: list[tuple[int, int]] = []
+    for start, end in lines:
+        if runs and _continues(text[runs[-1][0] : runs[-1][1]], text[start:end]):
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
+
+
+def _continues(previous: str, line: str) -> bool:
+    last = previous.rstrip()
+    head = line.lstrip()
+    return bool(last and head) and not _ENDS_SENTENCE.search(last) and _CONTINUATION.match(head) is not None
 
 
 class SentenceVectors:
@@ -72,6 +110,9 @@ class SentenceVectors:
         self._memo: OrderedDict[str, tuple[list[SentenceSpan], np.ndarray]] = OrderedDict()
         self._memo_size = memo
         self._lock = threading.Lock()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embedder().embed_query(text)
 
     def of(self, chunks: Sequence[Chunk]) -> dict[str, tuple[list[SentenceSpan], np.ndarray]]:
         """chunk id -> (sentences, matrix of their unit vectors, one row each)."""

@@ -91,22 +91,9 @@ class Settings(BaseSettings):
         description="Diversity: max passages per speaker (document and body) for questions across speakers.",
     )
     reranker_model: str = Field(default="", description="CrossEncoder model; empty = off.")
-    abstain_threshold: float = Field(default=0.5, description="Evidence score below which the assistant abstains.")
-    min_coverage: float = Field(
-        default=0.15,
-        ge=0,
-        le=1,
-        description="Swedish questions: least share of question words a source sentence must hold.",
-    )
-    min_speaker_coverage: float = Field(
-        default=0.30, ge=0, le=1, description="The same, within the passages of a speaker the question names."
-    )
-    min_answer_support: float = Field(
-        default=0.45,
-        ge=0,
-        le=1,
-        description="For count, date, person and list questions: share of the topic words needed around a sentence "
-        "that holds such an answer.",
+    answerability_model: Path | None = Field(
+        default=None,
+        description="Fitted answerability model (JSON from `remiss fit-answerability`); empty = the shipped one.",
     )
     max_question_chars: int = Field(default=1000, ge=10, description="Longer questions are refused.")
 

@@ -79,7 +79,7 @@ def refit(settings: Settings, datasets: Sequence[Path], out: Path, rounds: int =
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     datasets = args.dataset or list(DEV_SETS)
-    result = refit(settings, datasets, args.out or MODEL_PATH)
+    result = refit(settings, datasets, args.out or settings.answerability_model or MODEL_PATH)
     cv = result["cross_validated"]
     model = result["model"]
     print(f"Fitted on {cv['cases']} dev cases ({cv['answerable']} answerable) from {', '.join(result['datasets'])}")

@@ -30,6 +30,10 @@ def malmo(assistant: Assistant) -> Answer:
     return assistant.answer(MALMO_Q)
 
 
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 def quotes(answer: Answer) -> list[tuple[str, int]]:
     return [(m.group(1), int(m.group(2))) for m in QUOTE_LINE.finditer(answer.text)]
 
@@ -44,9 +48,10 @@ def assert_well_cited(answer: Answer) -> None:
     for sentence, n in found:
         citation = by_n[n]
         chunk = citation.hit.chunk
-        assert sentence in chunk.text, (sentence, n)
-        at = chunk.start + chunk.text.index(sentence)
-        assert citation.quote_start <= at and at + len(sentence) <= citation.quote_end
+        # verbatim up to whitespace: a sentence that a PDF broke over lines is quoted on one line
+        assert flat(sentence) in flat(chunk.text), (sentence, n)
+        span = flat(chunk.text[citation.quote_start - chunk.start : citation.quote_end - chunk.start])
+        assert flat(sentence) in span
         assert sentence in citation.quote
     for c in answer.citations:
         chunk = c.hit.chunk
@@ -72,7 +77,7 @@ def test_malmo_quotes_match_the_document_text(assistant: Assistant, malmo: Answe
     for c in malmo.citations:
         text = assistant.store.document_text(c.hit.chunk.doc_id)
         first = c.quote.split(" … ")[0]
-        assert text[c.quote_start : c.quote_start + len(first)] == first
+        assert flat(text[c.quote_start : c.quote_end]).startswith(first)
         assert text[c.hit.chunk.start : c.hit.chunk.end] == c.hit.chunk.text
 
 

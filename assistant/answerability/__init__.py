@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.answerability.features import FEATURES, Evidence, gather
-from assistant.answerability.model import AnswerabilityModel, load_model
+from assistant.answerability.model import MODEL_PATH, AnswerabilityModel, load_model
 from assistant.prompts import message
 
-__all__ = ["FEATURES", "AnswerabilityModel", "Decision", "Evidence", "decide", "gather", "load_model"]
+__all__ = ["FEATURES", "MODEL_PATH", "AnswerabilityModel", "Decision", "Evidence", "decide", "gather", "load_model"]
 
 
 @dataclass(frozen=True)

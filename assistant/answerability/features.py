@@ -18,12 +18,12 @@ import numpy as np
 
 from assistant.answer_types import expectation, first_question, support
 from assistant.entities import Target, aliases, silent_speakers, unknown_organisations, unknown_terms
-from assistant.extractive import coverage, question_terms
 from assistant.lexical import LexicalIndex
 from assistant.records import Hit
 from assistant.retrieval import Retrieval
-from assistant.sentences import SentenceSpan, SentenceVectors
+from assistant.sentences import SentenceSpan, SentenceVectors, quotable_sentences
 from assistant.swedish import analyse, normalise, words
+from assistant.understanding.terms import question_terms
 
 # Document kinds that summarise a report rather than state the sender's own position.
 NON_POSITION_KINDS = frozenset({"sammanfattning", "betänkande", "summary"})
@@ -54,6 +54,7 @@ FEATURES = (
     "sentence_words",
     "sentence_words_speaker",
     "known_words",
+    "missing_key_word",
     "unknown_name",
     "unknown_organisation",
     "silent_speaker",
@@ -68,7 +69,6 @@ FEATURES = (
     "typed_meaning",
     "names_non_speaker",
     "english",
-    "question_words",
 )
 
 
@@ -139,8 +139,8 @@ def gather(
         typed_meaning = next((s for s, _, span in scored if wanted.accepts(span.text)), 0.0)
     non_speakers = _non_speaker_names(question, organisations, bodies, r.glossary_words)
     meaning_speaker = _sentence_meaning(r.query_vector, spoken[:EVIDENCE_DEPTH], sentences) if r.speakers else meaning
-    words_cov = coverage(hits, terms, lexical.vocab, lexical.idf) if terms else 0.0
-    words_speaker = coverage(spoken, terms, lexical.vocab, lexical.idf) if (terms and r.speakers) else words_cov
+    words_cov = coverage(hits, terms, lexical) if terms else 0.0
+    words_speaker = coverage(spoken, terms, lexical) if (terms and r.speakers) else words_cov
 
     values = {
         "dense_top": r.top_dense,
@@ -150,6 +150,7 @@ def gather(
         "sentence_words": words_cov,
         "sentence_words_speaker": words_speaker,
         "known_words": _known_share(r.swedish_words if language == "en" else standalone, lexical),
+        "missing_key_word": _missing_key_word(terms, hits, lexical),
         "unknown_name": float(bool(unknown) and not unknown_org),
         "unknown_organisation": float(unknown_org),
         "silent_speaker": float(bool(silent)),
@@ -164,7 +165,6 @@ def gather(
         "typed_meaning": typed_meaning,
         "names_non_speaker": float(asks_stance and not r.speakers and bool(non_speakers)),
         "english": float(language == "en"),
-        "question_words": math.log1p(len(question.split())),
     }
     return Evidence(
         values,
@@ -234,6 +234,37 @@ def _known_share(question: str, lexical: LexicalIndex) -> float:
         total += weight
         known_weight += weight if known else 0.0
     return known_weight / total if total else 1.0
+
+
+def coverage(hits: Sequence[Hit], terms: set[str], lexical: LexicalIndex) -> float:
+    """Best share (IDF-weighted) of the question's terms that one quotable sentence of the hits holds.
+
+    0 when no sentence shares a word with the question; 1 when one sentence has them all."""
+    total = sum(lexical.idf(t) for t in terms)
+    if total == 0:
+        return 0.0
+    best = 0.0
+    for hit in hits:
+        for span in quotable_sentences(hit.chunk):
+            words_of = set(analyse(span.text, lexical.vocab))
+            best = max(best, sum(lexical.idf(t) for t in terms & words_of) / total)
+    return best
+
+
+def _missing_key_word(terms: set[str], hits: Sequence[Hit], lexical: LexicalIndex) -> float:
+    """The weight (IDF, 0–1) of the rarest question word that none of the best passages holds.
+
+    A near-miss question is on the corpus's topic but hinges on one word the passages lack
+    ("Vad kostade handlingsplanen?", "Vilka resultat visade utvärderingen?")."""
+    if not terms:
+        return 0.0
+    present: set[str] = set()
+    for hit in hits:
+        for _, sentence_terms in lexical.sentences_of(hit.chunk):
+            present |= sentence_terms
+    unseen = math.log(1 + len(lexical.chunks))
+    missing = [lexical.idf(t) if t in lexical.document_frequency else unseen for t in terms if t not in present]
+    return max(missing, default=0.0) / unseen
 
 
 def _spoken_by(hit: Hit, speakers: Sequence[Target]) -> bool:

@@ -22,18 +22,20 @@ from pathlib import Path
 from assistant.answer_types import Expectation, answer_value, expectation, first_question
 from assistant.answerability.features import NON_POSITION_KINDS, STANCE_QUESTION, best_sentences
 from assistant.answering.stance import stance_of
-from assistant.extractive import question_terms
+from assistant.entities import Target, aliases
 from assistant.lexical import LexicalIndex
 from assistant.prompts import message
 from assistant.records import Citation, Hit
 from assistant.retrieval import Retrieval
 from assistant.sentences import SentenceSpan, SentenceVectors
 from assistant.swedish import analyse
+from assistant.understanding.terms import question_terms
 
 MAX_SENTENCES = 5
 MAX_PER_PASSAGE = 2
 WORDS_WEIGHT = 0.15  # a sentence holding all the question's words gains this much cosine
 RELATIVE_CUTOFF = 0.12  # quotes this far below the best are not worth the reader's time
+OFF_TOPIC_PENALTY = 0.08  # a sentence with none of the question's topic words
 _DEFINITION_Q = re.compile(
     r"^\s*(?:vad\s+(?:är|menas\s+med|betyder|innebär|avses\s+med)|what\s+(?:is|are|does)|define)\b", re.IGNORECASE
 )
@@ -104,24 +106,41 @@ def rank(
     hits = retrieval.hits
     terms = question_terms(question, lexical.vocab, retrieval.targets)
     total = sum(lexical.idf(t) for t in terms)
-    speakers = retrieval.speakers
     defining = _DEFINITION_Q.search(question) is not None
     out: list[Quote] = []
-    for cosine, hit, span in best_sentences(retrieval.query_vector, hits, sentences):
+    vector = retrieval.query_vector
+    if retrieval.targets:
+        # The speaker is already chosen by the passages kept; what a sentence must match is the
+        # topic. Otherwise "Socialnämnden beslutade vid sitt sammanträde …" wins on the name alone.
+        topic = _without_names(question, retrieval.targets)
+        if topic.strip() and topic != question:
+            vector = sentences.embed_query(topic)
+    for cosine, hit, span in best_sentences(vector, hits, sentences):
         if span.heading_like:
             continue
         words = set(analyse(span.text, lexical.vocab))
         share = sum(lexical.idf(t) for t in terms & words) / total if total else 0.0
         score = cosine + WORDS_WEIGHT * share + 0.01 / hit.rank
-        if speakers and any(getattr(hit.chunk, t.field) == t.value for t in speakers):
-            score += 0.05
+        if terms and share == 0:
+            score -= OFF_TOPIC_PENALTY  # "Socialnämnden beslutade vid sitt sammanträde …": names, no topic
         if wanted is not None and wanted.accepts(span.text):
             score += 0.05
         if defining and hit.chunk.kind in NON_POSITION_KINDS:
             score += 0.03 + (0.03 if _DEFINING.search(span.text) else 0.0)
         out.append(Quote(hit, span, score))
     out.sort(key=lambda q: -q.score)
-    return out
+    return _named_speakers_first(out, retrieval)
+
+
+def _named_speakers_first(ranked: list[Quote], retrieval: Retrieval) -> list[Quote]:
+    """Who said it matters: a question naming a body (else an organisation) is answered with its
+    words when the passages hold any; others' sentences only when they hold none."""
+    for field in ("body", "organisation"):
+        named = {t.value for t in retrieval.targets if t.field == field}
+        own = [q for q in ranked if getattr(q.hit.chunk, field) in named]
+        if own:
+            return own
+    return ranked
 
 
 def choose(ranked: list[Quote]) -> list[Quote]:
@@ -161,6 +180,13 @@ def _lead(
                     n = numbers[q.hit.chunk.id]
                     return [message(prompts, language, "lead_value", speaker=q.speaker), f"- **{value}** [{n}]", ""]
     return [message(prompts, language, "compilation"), ""]
+
+
+def _without_names(question: str, targets: list[Target]) -> str:
+    for target in targets:
+        for alias in sorted(aliases(target.value), key=len, reverse=True):
+            question = re.sub(rf"(?i)(?<![\wåäö]){re.escape(alias)}\w*", " ", question)
+    return " ".join(question.split())
 
 
 def _fingerprint(text: str) -> str:

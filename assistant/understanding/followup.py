@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from assistant.entities import Target, aliases, find_targets
 from assistant.swedish import analyse
+from assistant.understanding.terms import ASKING
 
 History = Sequence[tuple[str, str]]
 MAX_DEPTH = 4  # turns looked back through
@@ -32,16 +33,6 @@ _POINTS_BACK = re.compile(
     r"|\b(?:det|detta|it|this|that)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
-# Words that ask, not words that say what about: they are neither speaker nor topic.
-_ASKING = frozenset(
-    analyse(
-        "vad tycker tyckte anser ansåg säger sa sade skriver skrev menar tänker ser syn på ställning inställning "
-        "hur varför vilka vilken vilket vem när var finns fanns kan ska skulle gör gjorde har hade föreslår "
-        "föreslog svarar svarade tar upp om tror uppfattning åsikt "
-        "what does do did say says think thinks view position about how why which who when where propose "
-        "proposes suggest respond answer mean means write wrote"
-    )
-)
 
 
 @dataclass(frozen=True)
@@ -55,7 +46,7 @@ def parts(question: str, organisations: set[str], bodies: set[str]) -> Parts:
     """Who the question names, what it is about (content stems beyond asking words and names)."""
     targets = find_targets(question, organisations, bodies)
     names = {t for target in targets for a in aliases(target.value) for t in analyse(f"{a} {a}s")}
-    topic = {t for t in analyse(question) if t not in _ASKING and t not in names}
+    topic = {t for t in analyse(question) if t not in ASKING and t not in names}
     return Parts(targets, topic, _POINTS_BACK.search(question) is not None)
 
 

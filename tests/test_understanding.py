@@ -1,0 +1,129 @@
+"""Questions as users type them, one class of failure each (issue: answers that hold up).
+
+Each case goes through the real pipeline on the bundled corpus: follow-ups, refusals with the
+answer at hand, answers where the documents are silent, answer composition and messy input.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.answerability.model import load_model
+from assistant.chain import Assistant
+from assistant.records import Answer
+from assistant.settings import Settings
+from assistant.understanding.followup import parts, resolve
+
+MALMO_Q = "Vad tycker Malmö om riktade statsbidrag?"
+QUOTE_LINE = re.compile(r"^- ”(.+)” \[(\d+)\]$", re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def assistant(corpus_settings: Settings) -> Assistant:
+    return Assistant(corpus_settings)
+
+
+def _bodies(answer: Answer) -> set[str]:
+    return {c.hit.chunk.body for c in answer.citations}
+
+
+# -- 1. follow-ups: decided by what the question says, not by its length ---------------------
+def test_a_follow_up_naming_its_own_speaker_and_topic_is_asked_alone(assistant: Assistant) -> None:
+    question = "Vad säger Socialnämnden i Stockholm om tillsyn?"
+    answer = assistant.answer(question, history=[(MALMO_Q, "")])
+    assert answer.standalone_question == question
+    assert "statsbidrag" not in answer.standalone_question
+    assert not answer.abstained, answer.text
+    assert _bodies(answer) == {"Socialnämnden (socialförvaltningen)"}, answer.text
+
+
+def test_a_follow_up_without_a_topic_takes_the_previous_topic(assistant: Assistant) -> None:
+    answer = assistant.answer("Och vad tycker Äldrenämnden?", history=[(MALMO_Q, "")])
+    assert "statsbidrag" in answer.standalone_question and "Malmö" not in answer.standalone_question
+    assert not answer.abstained
+    assert "Äldrenämnden (äldreförvaltningen)" in _bodies(answer)
+
+
+def test_a_pronoun_takes_the_previous_speaker_only(assistant: Assistant) -> None:
+    answer = assistant.answer("Vad säger de om tillsynen?", history=[(MALMO_Q, "")])
+    assert "Malmö" in answer.standalone_question and "statsbidrag" not in answer.standalone_question
+    assert {c.hit.chunk.organisation for c in answer.citations} == {"Malmö stad"}
+
+
+def test_a_three_turn_conversation_resolves_through_the_middle_turn() -> None:
+    organisations = {"Malmö stad", "Stockholms stad"}
+    bodies = {"Arbetsmarknads- och socialnämnden", "Äldrenämnden (äldreförvaltningen)"}
+    history = [(MALMO_Q, ""), ("Och vad tycker Äldrenämnden?", "")]
+    resolved = resolve("Varför då?", history, organisations, bodies, lambda q: False)
+    assert "Äldrenämnden" in resolved and "statsbidrag" in resolved
+
+
+def test_articles_are_not_pronouns() -> None:
+    # "det goda mötet", "de sju principerna": articles, not pointers back
+    assert not parts("Vad innebär det goda mötet?", set(), set()).points_back
+    assert not parts("Vilka är de sju principerna?", set(), set()).points_back
+    assert parts("Vad tycker de om det?", set(), set()).points_back
+
+
+# -- 2 and 3. one decision, both ways ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad skrev Skolinspektionen i sitt eget remissvar?",  # only mentioned, wrote nothing here
+        "Hur ställer sig Region Jämtland Härjedalen till frikommunförsöket?",  # forwarded the summary
+        "Vad kostade Stockholms handlingsplan för socialsekreterare?",  # no sum in the documents
+        "Vad tycker Uppsala kommun om tillitsbaserad styrning?",  # not in the corpus at all
+    ],
+)
+def test_near_misses_are_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.abstained, answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "body"),
+    [
+        ("Vad tycker Malmö om riktade statsbidrag?", "Arbetsmarknads- och socialnämnden"),
+        ("Vad föreslår delegationen om tillsynen?", "Tillitsdelegationen"),
+        ("vad tycker aldrenamnden om upphandling", "Äldrenämnden (äldreförvaltningen)"),
+    ],
+)
+def test_answerable_questions_are_answered_by_the_right_body(assistant: Assistant, question: str, body: str) -> None:
+    answer = assistant.answer(question)
+    assert not answer.abstained, answer.text
+    assert body in _bodies(answer), answer.text
+
+
+def test_the_decision_comes_from_the_shipped_model_with_its_figures() -> None:
+    model = load_model()
+    assert 0.0 < model.threshold < 1.0
+    cv = model.report["cross_validated"]
+    assert cv["cases"] >= 350 and "test.jsonl" not in model.report["datasets"]
+
+
+# -- 4. answers that lead with what answers ----------------------------------------------------
+def test_a_count_question_leads_with_the_value(assistant: Assistant) -> None:
+    answer = assistant.answer("Hur många primärkommuner nämner CKS att Sverige har?")
+    assert not answer.abstained, answer.text
+    lines = answer.text.splitlines()
+    assert lines[1].startswith("- **290") and lines[1].endswith("[1]"), answer.text
+
+
+def test_a_stance_answer_labels_each_body(assistant: Assistant) -> None:
+    answer = assistant.answer(MALMO_Q)
+    assert re.search(r"^\*\*Malmö stad, Arbetsmarknads- och socialnämnden – [^*]+\*\*$", answer.text, re.MULTILINE)
+
+
+def test_no_sentence_is_quoted_twice_nor_a_lead_in_or_heading(assistant: Assistant) -> None:
+    answer = assistant.answer("Vad är tillitsbaserad styrning?")
+    quoted = [q for q, _ in QUOTE_LINE.findall(answer.text)]
+    assert quoted and len(quoted) == len({" ".join(q.lower().split()) for q in quoted})
+    assert not any(q.endswith(":") for q in quoted), answer.text
+
+
+def test_an_english_question_gets_an_english_lead_line(assistant: Assistant) -> None:
+    answer = assistant.answer("What does Malmö think about targeted state grants?")
+    first = answer.text.splitlines()[0]
+    assert first.startswith("Compilation") or first.startswith("Answer"), answer.text
