@@ -66,9 +66,7 @@ def quotable_sentences(chunk: Chunk) -> list[SentenceSpan]:
             # A lead-in ("… föreslår Tillitsdelegationen följande:") introduces an answer; it is none.
             lead_in = sentence.endswith(":")
             out.append(
-                SentenceSpan(
-                    sentence, chunk.start + start + lead, chunk.start + stop - trail, heading_like or lead_in
-                )
+                SentenceSpan(sentence, chunk.start + start + lead, chunk.start + stop - trail, heading_like or lead_in)
             )
     return out
 

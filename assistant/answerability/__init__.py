@@ -44,9 +44,6 @@ def _reason(evidence: Evidence, prompts: Path, language: str) -> str:
         return message(prompts, language, "not_a_speaker", name=evidence.silent[0])
     if evidence.summary_organisation:
         return message(prompts, language, "no_position", organisation=evidence.summary_organisation)
-    if evidence.uncited_report[0]:
-        speaker, report = evidence.uncited_report
-        return message(prompts, language, "not_discussed", name=speaker, report=report)
     if v["typed"] and evidence.missing_kind and v["typed_support"] < 0.5:
         return message(prompts, language, evidence.missing_kind)
     return ""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.answer_types import expectation, first_question, support
-from assistant.entities import Target, aliases, silent_speakers, unknown_organisations, unknown_terms
+from assistant.entities import Target, aliases, unknown_organisations
 from assistant.lexical import LexicalIndex
 from assistant.records import Hit
 from assistant.retrieval import Retrieval
@@ -43,7 +43,6 @@ _NOT_NAMES = frozenset(
     swedish english""".split()
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_REPORT_NUMBER = re.compile(r"\bSOU\s+(\d{4}\s*:\s*\d+)", re.IGNORECASE)
 EVIDENCE_DEPTH = 5  # passages whose sentences count as evidence
 
 FEATURES = (
@@ -57,13 +56,9 @@ FEATURES = (
     "missing_key_word",
     "unknown_name",
     "unknown_organisation",
-    "silent_speaker",
     "unknown_year",
-    "yes_no_unknown_term",
-    "asks_stance",
     "names_speaker",
     "summary_asked_position",
-    "report_not_cited",
     "typed",
     "typed_support",
     "typed_meaning",
@@ -80,7 +75,6 @@ class Evidence:
     unknown: list[str] = field(default_factory=list)
     silent: list[str] = field(default_factory=list)
     summary_organisation: str = ""
-    uncited_report: tuple[str, str] = ("", "")  # (speaker, report number)
     missing_kind: str = ""  # message key of the answer kind no passage gives
 
     def vector(self) -> np.ndarray:
@@ -109,22 +103,11 @@ def gather(
     unknown_org = bool(unknown)
     unknown += [n for n in r.unknown_names if not r.targets]
     years = [y for y in _YEAR.findall(question) if y not in lexical.vocab]
-    odd_terms = unknown_terms(question, lexical.vocab) if language == "sv" else []
-    silent = silent_speakers(question, organisations, bodies, r.glossary_words) if asks_stance else []
-    silent = silent if not r.targets else []
-
     summary_org = ""
     for target in r.targets:
         kinds = kinds_of.get(target.value, set())
         if target.field == "organisation" and asks_stance and kinds and kinds <= NON_POSITION_KINDS:
             summary_org = target.value
-    uncited = ("", "")
-    if asks_stance:
-        for number in _REPORT_NUMBER.findall(question):
-            for speaker in r.speakers:
-                if not _speaker_cites(lexical, speaker, number):
-                    uncited = (speaker.value, f"SOU {number}")
-
     wanted = expectation(first_question(question))
     typed_support = 1.0
     if wanted is not None:
@@ -153,13 +136,9 @@ def gather(
         "missing_key_word": _missing_key_word(terms, hits, lexical),
         "unknown_name": float(bool(unknown) and not unknown_org),
         "unknown_organisation": float(unknown_org),
-        "silent_speaker": float(bool(silent)),
         "unknown_year": float(bool(years)),
-        "yes_no_unknown_term": float(bool(odd_terms)),
-        "asks_stance": float(asks_stance),
         "names_speaker": float(bool(r.speakers)),
         "summary_asked_position": float(bool(summary_org)),
-        "report_not_cited": float(bool(uncited[0])),
         "typed": float(wanted is not None),
         "typed_support": typed_support,
         "typed_meaning": typed_meaning,
@@ -168,10 +147,9 @@ def gather(
     }
     return Evidence(
         values,
-        unknown=unknown + years + odd_terms,
-        silent=silent,
+        unknown=unknown + years,
+        silent=non_speakers if (asks_stance and not r.speakers) else [],
         summary_organisation=summary_org,
-        uncited_report=uncited,
         missing_kind=wanted.missing if wanted is not None else "",
     )
 
@@ -269,10 +247,3 @@ def _missing_key_word(terms: set[str], hits: Sequence[Hit], lexical: LexicalInde
 
 def _spoken_by(hit: Hit, speakers: Sequence[Target]) -> bool:
     return any(getattr(hit.chunk, t.field) == t.value for t in speakers)
-
-
-def _speaker_cites(lexical: LexicalIndex, speaker: Target, number: str) -> bool:
-    """Does any passage of the speaker cite the report number ("2018:48", also "2018 48" from PDFs)?"""
-    year, serial = number.split(":")
-    pattern = re.compile(rf"\b{year}\s*[:\s]\s*{serial.strip()}\b")
-    return any(getattr(c, speaker.field) == speaker.value and pattern.search(c.text) for c in lexical.chunks)
