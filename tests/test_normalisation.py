@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +24,7 @@ from assistant.entities import (
     unknown_organisations,
     unknown_terms,
 )
+from assistant.glossary import translate
 from assistant.retrieval import HybridSearcher
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.swedish import (
@@ -125,6 +127,16 @@ def test_short_forms_search_with_their_long_form() -> None:
     assert {stem("göteborg")} <= set(analyse("gbg"))
     skr = set(analyse("SKR"))
     assert {"skl", stem("regioner"), stem("kommuner")} <= skr  # SKR is SKL under its new name
+
+
+def test_the_glossary_matches_without_swedish_letters(tmp_path: Path) -> None:
+    glossary = tmp_path / "glossary.txt"
+    glossary.write_text("city of malmö = malmö stad\nelderly care = äldreomsorg\n", encoding="utf-8")
+    found = translate("What did the City of Malmo say about Elderly Care?", glossary)
+    assert found.swedish == ("malmö stad", "äldreomsorg")
+    assert {"city", "of", "malmo", "elderly", "care"} <= found.covered
+    assert translate("What did the city of Malmö say?", glossary).swedish == ("malmö stad",)
+    assert translate("What did the city of Malmberg say?", glossary).swedish == ()
 
 
 # ------------------------------------------------------------------ typos in words
