@@ -2,15 +2,37 @@
 
 Aliases come from the index's own manifest (organisation and body names), so a new
 inquiry's remissinstanser are recognised without code changes.
+
+Names are matched as people type them: without å/ä/ö ("aldrenamnden", "malmo"), with a
+hyphen or not ("hassleby vallingby"), by a short form (`synonyms_sv.txt`: "sthlm", "ks") and
+with a typo ("Äldrenämden", "stadsledningskontret"): one edit for names of 5–8 letters, two
+for longer ones. A proper noun (a place: "Linköping", "Farsta") allows only a missing, extra
+or swapped letter, never another letter in its place, since that is how other real places
+differ ("Lidköping", "Jönköping"). A word that differs from a name only in its ending is
+another word ("socialnämnder" is not "Socialnämnden").
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
-from assistant.swedish import normalise, split_compound, stem, words
+from assistant.swedish import (
+    STOPWORDS,
+    differs_in_ending,
+    edit_distance,
+    fold,
+    in_vocabulary,
+    is_known,
+    is_stopword,
+    long_form,
+    normalise,
+    restore_question,
+    words,
+)
 
 _GENERIC = frozenset(
     """
@@ -24,6 +46,8 @@ _KNOWN_CAPITALISED = frozenset(
     var what which who how when where why does do is are the och
     """.split()
 )
+_MIN_TYPO = 5  # names shorter than this must be typed exactly (up to å/ä/ö)
+_LONG_NAME = 9  # names this long allow two edits
 
 
 @dataclass(frozen=True)
@@ -34,51 +58,230 @@ class Target:
     value: str
 
 
-def aliases(name: str) -> set[str]:
-    """Lower-case ways to refer to a name: in full, its parenthesis, its proper nouns."""
-    out: set[str] = set()
+@dataclass(frozen=True)
+class _Form:
+    """One alias of a name, folded into words, and how many typing errors it tolerates."""
+
+    alias: str
+    text: str  # folded words joined by one space
+    words: tuple[str, ...]
+    place: bool  # a proper noun (a place): no letter replaced, see the module docstring
+    edits: int  # 0 for short names, 1 for 5–8 letters (and places), 2 for longer ones
+    long: bool  # long enough that a typo is taken for the name even when not written as one
+
+
+def _tokens(text: str) -> list[str]:
+    """Folded words: lower case, without å/ä/ö, hyphens and punctuation as spaces."""
+    return re.findall(r"[^\W_]+", fold(text))
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """The folded words of a question, and which were written as names (capitalised, not first
+    in a sentence): a short name with a typo is only taken for a name when it looks like one."""
+
+    words: list[str]
+    named: list[bool]
+    places: list[tuple[int, int] | None]  # where each word stands in the text (None: a short form's expansion)
+
+
+def _typed(text: str, short_forms: bool = True, names: bool = False) -> _Typed:
+    """`names`: the text is known to be a name (a subject or place the caller picked out), so
+    every word counts as written as a name."""
+    words_: list[str] = []
+    named: list[bool] = []
+    places: list[tuple[int, int] | None] = []
+    text = unicodedata.normalize("NFC", text)
+    for match in re.finditer(r"[^\W_]+", text):
+        word = match.group(0)
+        before = text[: match.start()].rstrip()
+        words_.append(fold(word))
+        named.append(names or (word[0].isupper() and bool(before) and before[-1] not in ".!?:"))
+        places.append(match.span())
+        expansion = long_form(word) if short_forms else ()
+        for extra in (w for part in expansion for w in _tokens(part)):
+            words_.append(extra)
+            named.append(False)
+            places.append(None)
+    return _Typed(words_, named, places)
+
+
+@lru_cache(maxsize=1024)
+def _alias_kinds(name: str) -> tuple[tuple[str, bool], ...]:
+    """(alias, is a proper noun of the name) for each way to refer to the name."""
+    out: dict[str, bool] = {}
     main = re.sub(r"\(.*?\)", "", name).strip()
-    out.add(normalise(main))
+    out[normalise(main)] = False
     for inner in re.findall(r"\((.*?)\)", name):
-        out.add(normalise(inner))
+        out.setdefault(normalise(inner), False)
     for word in re.findall(r"[A-ZÅÄÖ][\wåäöÅÄÖ-]+", main):
-        low = normalise(word)
-        if low in _GENERIC or len(low) < 4 or low.endswith("-"):
+        parts = word.split("-") if all(p[:1].isupper() for p in word.split("-")) else [word]
+        for candidate in dict.fromkeys([word, *parts]):  # "Hässelby-Vällingby", "Hässelby", "Vällingby"
+            low = normalise(candidate)
+            if low in _GENERIC or len(low) < 4 or low.endswith("-"):
+                continue
+            out.setdefault(low[:-1] if low.endswith("s") and len(low) > 5 else low, True)
+    return tuple((a, place) for a, place in out.items() if len(a) >= 3)
+
+
+def aliases(name: str) -> set[str]:
+    """Lower-case ways to refer to a name: in full, its parenthesis, its proper nouns (and the
+    parts of a hyphenated one)."""
+    return {a for a, _ in _alias_kinds(name)}
+
+
+@lru_cache(maxsize=1024)
+def _forms(name: str) -> tuple[_Form, ...]:
+    forms = {}
+    for alias, place in _alias_kinds(name):
+        words_ = tuple(_tokens(alias))
+        if words_:
+            letters = sum(len(w) for w in words_)
+            edits = 0 if letters < _MIN_TYPO else 1 if place or letters < _LONG_NAME else 2
+            text = " ".join(words_)
+            forms.setdefault(text, _Form(alias, text, words_, place, edits, letters >= _LONG_NAME))
+    return tuple(forms.values())
+
+
+def _exact(form: _Form, padded: str) -> bool:
+    """The form as whole words of the padded folded text (" w1 w2 … "), genitive -s allowed."""
+    return f" {form.text} " in padded or f" {form.text}s " in padded
+
+
+def _spans(form: _Form, typed: _Typed, typos: bool) -> list[tuple[int, int]]:
+    """Where the form stands in the folded words (as word positions), as typed or with a typo."""
+    spans = []
+    tokens, size, first = typed.words, len(form.words), form.text[0]
+    for i in range(len(tokens) - size + 1):
+        if tokens[i][0] != first:  # a typo keeps the first letter
             continue
-        out.add(low[:-1] if low.endswith("s") and len(low) > 5 else low)
-    return {a for a in out if len(a) >= 3}
+        window = tokens[i : i + size]
+        text = " ".join(window)
+        if text == form.text or text == f"{form.text}s":
+            spans.append((i, i + size))
+            continue
+        edits = form.edits if typos and (form.long or all(typed.named[i : i + size])) else 0
+        long_enough = len(text) >= _MIN_TYPO
+        if edits and long_enough and abs(len(text) - len(form.text)) <= edits + 1 and _typo_of(window, text, form):
+            spans.append((i, i + size))
+    return spans
+
+
+def _typo_of(window: list[str], typed: str, form: _Form) -> bool:
+    """Is the typed window the form with a typo (genitive -s allowed)? Never a stop word of its own."""
+    if any(w in STOPWORDS and w not in form.words for w in window):
+        return False
+    bare = typed[:-1] if typed.endswith("s") else ""
+    return _typo(typed, form) or (len(bare) >= _MIN_TYPO and _typo(bare, form))
+
+
+def _typo(typed: str, form: _Form) -> bool:
+    if differs_in_ending(typed, form.text):
+        return False
+    if form.place:
+        return _indel_or_swap(typed, form.text)
+    return edit_distance(typed, form.text, form.edits) <= form.edits
+
+
+def _indel_or_swap(a: str, b: str) -> bool:
+    """One letter missing, one extra, or two neighbours swapped (but no letter replaced)."""
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) - len(short) == 1 and any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _matches(name: str, typed: _Typed, typos: bool = True) -> dict[str, list[tuple[int, int]]]:
+    """The name's aliases found in the words, with where they stand."""
+    found = {}
+    for form in _forms(name):
+        spans = _spans(form, typed, typos)
+        if spans:
+            found[form.alias] = spans
+    return found
 
 
 def find_targets(question: str, organisations: set[str], bodies: set[str]) -> list[Target]:
-    """Organisations and bodies named in the question (genitive -s allowed)."""
-    text = normalise(question)
-    found: list[Target] = []
+    """Organisations and bodies named in the question (genitive -s allowed; typed without å/ä/ö,
+    by a short form or with a typo, see the module docstring). Where names overlap, the longer
+    one is meant ("Arbetsmarknads- och socialnämnden" is not also "Socialnämnden")."""
+    typed = _typed(question)
+    found: dict[Target, dict[str, list[tuple[int, int]]]] = {}
     for field_name, names in (("body", bodies), ("organisation", organisations)):
         for name in sorted(names):
-            for alias in aliases(name):
-                if _named_in(alias, text):
-                    found.append(Target(field_name, name))
-                    break
+            hits = _matches(name, typed)
+            if hits:
+                found[Target(field_name, name)] = hits
+    spans = {t: {span for s in hits.values() for span in s} for t, hits in found.items()}
+
+    def inside_longer(target: Target) -> bool:
+        others = [o for other, theirs in spans.items() if other.value != target.value for o in theirs]
+        return all(any(o[0] <= a and b <= o[1] and o[1] - o[0] > b - a for o in others) for a, b in spans[target])
+
     # A body alias that is also an organisation alias ("stockholm") counts as organisation only.
-    org_hits = {t.value for t in found if t.field == "organisation"}
-    return [t for t in found if t.field == "organisation" or not _only_org_alias(t.value, question, org_hits)]
+    org_aliases = {a for t in found if t.field == "organisation" for a in aliases(t.value)}
+    return [
+        t for t in found if not inside_longer(t) and (t.field == "organisation" or not set(found[t]) <= org_aliases)
+    ]
 
 
 def mentions(text: str, name: str) -> bool:
-    """Does the text name the organisation or body (any alias, genitive -s allowed)?"""
-    flat = normalise(text)
-    return any(_named_in(a, flat) for a in aliases(name))
+    """Does the text name the organisation or body (any alias, genitive -s allowed, å/ä/ö or not)?"""
+    padded = f" {' '.join(_tokens(text))} "
+    return any(_exact(form, padded) for form in _forms(name))
 
 
-def _named_in(alias: str, normalised_text: str) -> bool:
-    """The alias as a whole word (genitive -s allowed) of already normalised text."""
-    return re.search(rf"(?<![\wåäö]){re.escape(alias)}s?(?![\wåäö])", normalised_text) is not None
+def names_speaker(word: str, names: Collection[str]) -> bool:
+    """Is the word (or phrase) one of the names, as typed (see `find_targets`)?"""
+    typed = _typed(word, names=True)
+    return any(_matches(name, typed) for name in names)
 
 
-def _only_org_alias(body: str, question: str, organisations: set[str]) -> bool:
-    text = normalise(question)
-    org_aliases = {a for o in organisations for a in aliases(o)}
-    return all(a in org_aliases for a in aliases(body) if _named_in(a, text))
+def normalise_question(question: str, vocabulary: frozenset[str], organisations: set[str], bodies: set[str]) -> str:
+    """A Swedish question as the documents would write it, for every rule that reads its words.
+
+    Words typed without å/ä/ö or with a typo are written as in the documents
+    (`swedish.restore_question`: "Nar startar forsoket?" → "När startar försöket?"), and names
+    of organisations and bodies typed loosely as the index writes them ("hassleby vallingby" →
+    "Hässelby-Vällingby", "Äldrenämdens" → "Äldrenämndens"). Short forms stay as typed."""
+    text = unicodedata.normalize("NFC", restore_question(question, vocabulary))
+    typed = _typed(text, short_forms=False)
+    found: list[tuple[int, int, str]] = []
+    for name in sorted(organisations | bodies):
+        for form in _forms(name):
+            for i, j in _spans(form, typed, typos=True):
+                first, last = typed.places[i], typed.places[j - 1]
+                if first is None or last is None:
+                    continue
+                start, end = first[0], last[1]
+                written = _as_written(name, form.alias)
+                as_typed = " ".join(_tokens(text[start:end]))
+                genitive = "s" if as_typed != form.text and as_typed.endswith("s") else ""
+                found.append((start, end, written + genitive))
+    out = text
+    for start, end, written in sorted(_longest(found), key=lambda f: -f[0]):  # from the end: offsets hold
+        current = out[start:end]
+        if normalise(current) in (normalise(written), normalise(written) + "s"):
+            continue
+        out = out[:start] + written + out[end:]
+    return out
+
+
+def _longest(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Of overlapping rewrites, the longest."""
+    kept: list[tuple[int, int, str]] = []
+    for item in sorted(found, key=lambda f: (-(f[1] - f[0]), f[0])):
+        if all(item[1] <= k[0] or item[0] >= k[1] for k in kept):
+            kept.append(item)
+    return kept
+
+
+def _as_written(name: str, alias: str) -> str:
+    """The alias as the name writes it ("äldrenämnden" → "Äldrenämnden")."""
+    pattern = r"[\s-]+".join(re.escape(part) for part in re.split(r"[\s-]+", alias))
+    match = re.search(pattern, unicodedata.normalize("NFC", name), re.IGNORECASE)
+    return match.group(0) if match else alias
 
 
 def unknown_names(
@@ -88,8 +291,11 @@ def unknown_names(
 
     `known` are lower-case words to accept anyway (English terms the glossary translates); a
     word that starts with a speaker's name ("Stockholmsinstanser", "Malmöförvaltningen") is a
-    compound on a known name, not an unknown one."""
-    prefixes = tuple(a for name in speakers for a in aliases(name) if len(a) >= 4 and " " not in a)
+    compound on a known name, not an unknown one. A word the corpus uses written without å/ä/ö
+    ("Malmo") is known, and so is a speaker's name typed with a typo ("Äldrenämden"); other
+    near misses are not, since they are often other names ("Lidköping")."""
+    prefixes = tuple(fold(a) for name in speakers for a in aliases(name) if len(a) >= 4 and " " not in a)
+    accepted = {fold(w) for w in _KNOWN_CAPITALISED | known}
     unknown: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", question.strip()):
         tokens = re.findall(r"[\wÅÄÖåäö][\wÅÄÖåäö-]*", sentence)
@@ -98,48 +304,65 @@ def unknown_names(
                 continue
             low = normalise(token)
             base = low[:-1] if low.endswith("s") else low
-            if low in _KNOWN_CAPITALISED or low in known or low in vocabulary or base in vocabulary:
+            if fold(low) in accepted or in_vocabulary(low, vocabulary) or in_vocabulary(base, vocabulary):
                 continue
-            if split_compound(low, vocabulary) or low.startswith(prefixes):
+            if fold(low).startswith(prefixes) or (speakers and names_speaker(token, speakers)):
                 continue
             unknown.append(token)
     return unknown
 
 
+# Overlapping (a lookahead): "säger Region" must not hide "Region Skåne".
 _ORG_PHRASE = re.compile(
-    r"\b(?:(?:Region|Landstinget|Kommunen|Staden)\s+[A-ZÅÄÖ][\wåäö-]+"
-    r"|[A-ZÅÄÖ][\wåäö-]+\s+(?:kommun|kommuns|stad|stads|län|läns|region|municipality|city\s+council)"
-    r"|City\s+of\s+[A-ZÅÄÖ][\wåäö-]+)\b"
+    r"(?=\b((?:region|landstinget|kommunen|staden)\s+[\wåäö-]+"
+    r"|[\wåäö-]+\s+(?:kommun|kommuns|stad|stads|län|läns|region|municipality|city\s+council)"
+    r"|city\s+of\s+[\wåäö-]+)\b)",
+    re.IGNORECASE,
 )
 
 
 _KINDS = {
     "kommun": "kommun", "kommuns": "kommun", "kommunen": "kommun", "stad": "kommun", "stads": "kommun",
     "staden": "kommun", "municipality": "kommun", "city": "kommun", "region": "region", "landsting": "region",
-    "landstinget": "region", "län": "region", "läns": "region", "universitet": "universitet",
+    "landstinget": "region", "län": "region", "läns": "region", "universitet": "universitet", "council": "kommun",
 }  # fmt: skip
+_STRUCTURE = _GENERIC | set(_KINDS) | STOPWORDS  # the words of an organisation phrase that are not its place
 
 
-def unknown_organisations(question: str, organisations: set[str], bodies: set[str]) -> list[str]:
+def unknown_organisations(
+    question: str, organisations: set[str], bodies: set[str], vocabulary: frozenset[str] = frozenset()
+) -> list[str]:
     """Phrases like "Uppsala kommun" or "Region Skåne" that name no organisation in the index.
 
     The place must be known as that kind of organisation: "Linköpings kommun" is not
-    "Linköpings universitet", while "Malmö kommun" is "Malmö stad"."""
+    "Linköpings universitet", while "Malmö kommun" is "Malmö stad". The place is written as a
+    name (capitalised), or, given the corpus `vocabulary`, typed in lower case as a word the
+    documents never use ("uppsala kommun"; "varje kommun" or "hela regionen" are no names)."""
     names = organisations | bodies
     unknown = []
     for match in _ORG_PHRASE.finditer(question):
-        phrase = normalise(match.group(0))
+        written = [w for w in re.findall(r"[\wåäö-]+", match.group(1)) if normalise(w) not in _STRUCTURE]
+        if not written or not all(w[0].isupper() or _unknown_place(w, vocabulary) for w in written):
+            continue
+        phrase = normalise(match.group(1))
         words = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in re.findall(r"[\wåäö-]+", phrase)]
         kind = next((_KINDS[w] for w in re.findall(r"[\wåäö-]+", phrase) if w in _KINDS), None)
         places = [w for w in words if w not in _GENERIC and w not in _KINDS]
         if not any(_known_as(place, kind, phrase, names) for place in places):
-            unknown.append(match.group(0))
-    return unknown
+            unknown.append(match.group(1))
+    return list(dict.fromkeys(unknown))
+
+
+def _unknown_place(word: str, vocabulary: frozenset[str]) -> bool:
+    """A lower-case place word the documents never use (nor a stop word); never without a vocabulary."""
+    low = normalise(word)
+    return bool(vocabulary) and not any(is_stopword(w) or in_vocabulary(w, vocabulary) for w in {low, low.rstrip("s")})
 
 
 def _known_as(place: str, kind: str | None, phrase: str, names: set[str]) -> bool:
+    typed = [_typed(text, short_forms=False, names=True) for text in (place, phrase)]
     for name in names:
-        if place not in aliases(name) and phrase not in aliases(name):
+        if not any(_matches(name, words_) for words_ in typed):
             continue
         kinds = {_KINDS[w] for w in re.findall(r"[\wåäö-]+", normalise(name)) if w in _KINDS}
         if kind is None or not kinds or kind in kinds:
@@ -163,17 +386,25 @@ def silent_speakers(
     """Names in the subject of a stance question ("Vad tycker SKL …", "Hur ser Vinnova på …",
     "What did SKL say …") that are no speaker in the index: the documents may mention them, but
     they have no answer of their own. `known`: lower-case words to leave alone (glossary terms)."""
-    speakers = {a for name in organisations | bodies for a in aliases(name)}
+    accepted = {fold(w) for w in known | _NOT_ORGANISATIONS}
+    speakers = organisations | bodies
     subject = " ".join(question.split()[:4])
-    names = _ACRONYM.findall(subject) + [a or b for a, b in _SUBJECT.findall(question)]
+    names = [(m.group(0), m.start()) for m in _ACRONYM.finditer(subject)]
+    names += [(m.group(1) or m.group(2), m.start(1) if m.group(1) else m.start(2)) for m in _SUBJECT.finditer(question)]
     silent = []
-    for name in dict.fromkeys(names):
-        low = normalise(name)
+    for name, start in dict.fromkeys(names):
+        low = fold(name)
         base = low[:-1] if low.endswith("s") and len(low) > 4 else low
-        if {low, base} & (speakers | known | _NOT_ORGANISATIONS):
+        if {low, base} & accepted or names_speaker(name, speakers) or _speaker_starts(question[start:], speakers):
             continue
         silent.append(name)
-    return silent
+    return list(dict.fromkeys(silent))
+
+
+def _speaker_starts(text: str, names: Collection[str]) -> bool:
+    """Does a name of several words start the text ("Arbetsmarknads- och socialnämnden tycker …")?"""
+    typed = _typed(" ".join(text.split()[:8]), short_forms=False, names=True)
+    return any(span[0] == 0 for name in names for spans in _matches(name, typed).values() for span in spans)
 
 
 _YES_NO = re.compile(
@@ -187,11 +418,4 @@ def unknown_terms(question: str, vocabulary: frozenset[str], min_length: int = 6
     corpus never uses, whole or as compound parts. The documents cannot say yes about them."""
     if not _YES_NO.search(question):
         return []
-    return [
-        w
-        for w in words(question)
-        if len(w) >= min_length
-        and w not in vocabulary
-        and stem(w) not in vocabulary
-        and not split_compound(w, vocabulary)
-    ]
+    return [w for w in words(question) if len(w) >= min_length and not is_stopword(w) and not is_known(w, vocabulary)]

@@ -3,7 +3,8 @@
 The dense embedder is multilingual, but BM25 and the checks for unknown names only see
 words. A small glossary of public-administration terms (`glossary_en_sv.txt`) lets an English
 question about "targeted state grants" also search for "riktade statsbidrag". Extend the file
-when a new inquiry brings new terms; no code changes are needed.
+when a new inquiry brings new terms; no code changes are needed. Entries and questions are
+compared without case, accents or å/ä/ö ("City of Malmo" meets an entry "city of malmö").
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from assistant.swedish import fold
 
 GLOSSARY = Path(__file__).with_name("glossary_en_sv.txt")
 
@@ -31,15 +34,15 @@ def _entries(path: Path = GLOSSARY) -> tuple[tuple[re.Pattern[str], str], ...]:
         english, sep, swedish = line.partition("=")
         if not sep or not english.strip() or not swedish.strip():
             raise ValueError(f"{path}:{number}: expected 'english = svenska', got {line!r}")
-        phrase = re.escape(english.strip().lower()).replace(r"\*", r"[\w-]*")
+        phrase = re.escape(fold(english.strip())).replace(r"\*", r"[\w-]*")
         entries.append((re.compile(rf"(?<![\w-]){phrase}(?![\w-])"), swedish.strip()))
     # Longer phrases first, so "targeted state grants" wins over "state grants".
     return tuple(sorted(entries, key=lambda e: -len(e[0].pattern)))
 
 
 def translate(question: str, path: Path = GLOSSARY) -> Translation:
-    """The Swedish search words for the English terms in `question`."""
-    text = question.lower()
+    """The Swedish search words for the English terms in `question` (`covered`: its words folded)."""
+    text = fold(question)
     taken = [False] * len(text)
     found: list[tuple[int, str]] = []
     covered: set[str] = set()

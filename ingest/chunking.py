@@ -15,52 +15,67 @@ from dataclasses import dataclass
 from ingest.records import Chunk, DocumentMeta, Section
 from ingest.tokens import count_tokens
 
-# Abbreviations after which a period does not end a sentence.
-_ABBREVIATIONS = (
-    "t.ex",
-    "bl.a",
-    "m.m",
-    "m.fl",
-    "s.k",
-    "d.v.s",
-    "dvs",
-    "t.o.m",
-    "o.s.v",
-    "osv",
-    "p.g.a",
-    "pga",
-    "resp",
-    "ca",
-    "jfr",
-    "kap",
-    "prop",
-    "dnr",
-    "nr",
-    "tf",
-    "f.d",
-    "fr.o.m",
-    "e.d",
-    "st",
-    "s",
-    "bet",
+# Swedish abbreviations after which a period does not end a sentence (lower case, without the
+# final period). Single letters (initials as in "B. Persson", "s. 45") never end one either.
+_ABBREVIATIONS = frozenset(
+    """
+    t.ex bl.a m.m m.fl s.k d.v.s dvs t.o.m o.s.v osv p.g.a pga resp ca jfr jmf kap prop bet dir sou dnr
+    nr tf f.d fr.o.m e.d st ff ang enl inkl exkl kl tel fig tab avd mom uppl ev forts bl ex tex
+    """.split()
 )
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])([\"”»)]*)\s+(?=[\"”«(]?[A-ZÅÄÖ0-9–-])")
+_OPENING = re.compile(r"^[\"'(\[«“”]+")
+_TRAILING_REFERENCE = re.compile(r"\([^()]{1,40}\)[.!?]")  # "(s. 131)." after a sentence's own period
+_LONGEST_PARENTHESIS = 300  # characters; a longer "( … )" is likely two stray marks, not one aside
 
 
 def sentence_spans(text: str, offset: int) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of one paragraph, in document offsets."""
+    """(start, end) of each sentence of one paragraph, in document offsets.
+
+    A period after an abbreviation ("Dir.", "t.ex.", "kap.") or an initial ("B. Persson") or
+    inside parentheses ("(Dir. 2016:51)", "(s. 45)") ends no sentence, and a page reference left
+    after a sentence ("… definitioner. (s. 131).") belongs to it."""
+    asides = _parentheses(text)
     spans: list[tuple[int, int]] = []
     begin = 0
     for match in _SENTENCE_BOUNDARY.finditer(text):
-        before = text[begin : match.start()]
-        last_word = before.split()[-1].lower().rstrip(".") if before.split() else ""
-        if last_word in _ABBREVIATIONS or re.fullmatch(r"\d{1,2}", last_word):
+        cut = match.start() + len(match.group(1))
+        if any(open_ < cut < close for open_, close in asides) or _abbreviated(text[begin : match.start()]):
             continue
-        spans.append((offset + begin, offset + match.start() + len(match.group(1))))
+        spans.append((begin, cut))
         begin = match.end()
     if begin < len(text):
-        spans.append((offset + begin, offset + len(text)))
-    return [(s, e) for s, e in spans if e > s]
+        spans.append((begin, len(text)))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and _TRAILING_REFERENCE.fullmatch(text[start:end].strip()):
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return [(offset + s, offset + e) for s, e in merged if e > s]
+
+
+def _abbreviated(before: str) -> bool:
+    """Does the text before a period end in an abbreviation, an initial or a small number ("1.")?"""
+    tokens = before.split()
+    if not tokens:
+        return False
+    last = _OPENING.sub("", tokens[-1]).lower().rstrip(".")
+    return last in _ABBREVIATIONS or (len(last) == 1 and last.isalpha()) or re.fullmatch(r"\d{1,2}", last) is not None
+
+
+def _parentheses(text: str) -> list[tuple[int, int]]:
+    """(open, close) positions of each matched pair of round brackets, short enough to be one aside."""
+    pairs = []
+    stack: list[int] = []
+    for i, char in enumerate(text):
+        if char == "(":
+            stack.append(i)
+        elif char == ")" and stack:
+            open_ = stack.pop()
+            if i - open_ <= _LONGEST_PARENTHESIS:
+                pairs.append((open_, i))
+    return pairs
 
 
 def chunk_sections(
