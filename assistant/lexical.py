@@ -20,7 +20,7 @@ from assistant.swedish import analyse, vocabulary
 from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 9  # bump when the analysis or the pickled fields change
+LEXICAL_FORMAT = 10  # bump when the analysis or the pickled fields change
 
 
 def chunk_sentences(text: str) -> list[str]:

@@ -85,8 +85,12 @@ def words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """Snowball Swedish, then one of a final double consonant dropped ("policylabb" = "policylab")."""
-    return _DOUBLE_END.sub(r"\1", _stemmer().stemWord(word))
+    """Snowball Swedish, then the definite -et it leaves on long nouns ("policylabbet" = "policylabb")
+    and one of a final double consonant dropped ("policylabb" = "policylab")."""
+    stemmed = _stemmer().stemWord(word)
+    if len(stemmed) >= 7 and stemmed.endswith("et") and not stemmed.endswith("het"):
+        stemmed = stemmed[:-2]
+    return _DOUBLE_END.sub(r"\1", stemmed)
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:
