@@ -18,8 +18,6 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from assistant.answer_types import expectation, first_question, support
-from assistant.entities import Target, aliases, find_targets, unknown_names
 from assistant.glossary import Translation, translate
 from assistant.language import detect_language
 from assistant.records import Hit
@@ -27,6 +25,8 @@ from assistant.sentences import SentenceVectors
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.swedish import analyse
+from assistant.understanding.answer_types import expectation, first_question, support
+from assistant.understanding.entities import Target, aliases, find_targets, unknown_names
 from assistant.understanding.terms import question_terms
 from ingest.records import Chunk
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from test_render import make_chunk
 
-from assistant.answer_types import expectation, first_question, support
-from assistant.entities import silent_speakers, unknown_terms
 from assistant.glossary import translate
 from assistant.lexical import LexicalIndex, chunk_sentences
 from assistant.records import Hit
 from assistant.swedish import analyse
+from assistant.understanding.answer_types import expectation, first_question, support
+from assistant.understanding.entities import silent_speakers
 
 VOCAB = frozenset(
     analyse(
@@ -111,14 +111,12 @@ def test_a_name_that_speaks_in_no_document_is_a_silent_speaker() -> None:
     assert silent_speakers("Vad tycker CKS om förslaget?", organisations, bodies) == []
     assert silent_speakers("Vad tycker Malmö om SOU 2018:47?", organisations, bodies) == []
     assert silent_speakers("Hur ser Vinnova på policylabbet?", organisations, bodies) == ["Vinnova"]
-    assert silent_speakers("What does the Trust Delegation propose?", organisations, bodies, frozenset({"trust"})) == []
-
-
-def test_a_yes_no_question_about_a_word_the_documents_never_use() -> None:
-    vocab = frozenset(analyse("regeringen remissen betänkanden tillitsdelegationen"))
-    assert unknown_terms("Lade regeringen fram en proposition efter remissen?", vocab) == ["proposition"]
-    assert unknown_terms("Vad föreslår regeringen om proposition?", vocab) == []  # not a yes/no question
-    assert unknown_terms("Har regeringen svarat på remissen?", vocab) == ["svarat"]
+    assert (
+        silent_speakers(
+            "What does the Trust Delegation propose?", organisations, bodies, frozenset({"trust", "delegation"})
+        )
+        == []
+    )
 
 
 # -- the English glossary ------------------------------------------------------------------------
@@ -150,7 +148,7 @@ def test_sentence_coverage_prefers_one_sentence_with_all_the_words() -> None:
 
 
 def test_a_named_organisation_must_speak_or_be_mentioned_beside_the_answer() -> None:
-    from assistant.entities import Target
+    from assistant.understanding.entities import Target
 
     malmo = Target("organisation", "Malmö stad")
     wanted = expectation("Hur många anställda har Malmö stad?")
@@ -174,7 +172,7 @@ def test_a_question_for_named_places_needs_names() -> None:
 
 
 def test_a_compound_on_a_speakers_name_is_not_an_unknown_name() -> None:
-    from assistant.entities import unknown_names
+    from assistant.understanding.entities import unknown_names
 
     speakers = {"Stockholms stad"}
     assert unknown_names("Vilka Stockholmsinstanser är positiva?", frozenset(), speakers=speakers) == []
@@ -184,7 +182,7 @@ def test_a_compound_on_a_speakers_name_is_not_an_unknown_name() -> None:
 
 
 def test_a_place_must_be_known_as_that_kind_of_organisation() -> None:
-    from assistant.entities import unknown_organisations
+    from assistant.understanding.entities import unknown_organisations
 
     organisations = {"Linköpings universitet", "Malmö stad", "Region Jämtland Härjedalen"}
     assert unknown_organisations("Hur har Linköpings kommun svarat?", organisations, set()) == ["Linköpings kommun"]

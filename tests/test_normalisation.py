@@ -14,16 +14,6 @@ from pathlib import Path
 import pytest
 
 from assistant.chain import Assistant
-from assistant.entities import (
-    Target,
-    find_targets,
-    mentions,
-    normalise_question,
-    silent_speakers,
-    unknown_names,
-    unknown_organisations,
-    unknown_terms,
-)
 from assistant.glossary import translate
 from assistant.retrieval import HybridSearcher
 from assistant.settings import PROJECT_ROOT, Settings
@@ -31,11 +21,19 @@ from assistant.swedish import (
     analyse,
     correct,
     fold,
-    is_known,
     long_form,
     restore_question,
     stem,
     vocabulary,
+)
+from assistant.understanding.entities import (
+    Target,
+    find_targets,
+    mentions,
+    normalise_question,
+    silent_speakers,
+    unknown_names,
+    unknown_organisations,
 )
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -174,14 +172,6 @@ def test_real_words_are_not_corrected_into_corpus_words(word: str) -> None:
     assert correct(word, VOCAB) == ()
 
 
-def test_unknown_terms_of_a_yes_no_question_survive_folding() -> None:
-    """Folding and typos do not make a word the documents never use look known."""
-    question = "Lade regeringen fram en proposition om Tillväxtverket?"
-    assert unknown_terms(question, VOCAB) == ["proposition", "tillväxtverket"]
-    assert unknown_terms("Fick aldrenamnden gehor for upphandlingen?", VOCAB) == []
-    assert is_known("aldrenamnden", VOCAB) and not is_known("tillvaxtverket", VOCAB)
-
-
 # ------------------------------------------------------------------ the question written out
 
 
@@ -281,7 +271,7 @@ def test_everyday_words_are_no_names(context: str) -> None:
 
 def test_corpus_words_are_no_names_unless_they_are_one() -> None:
     """Every word of the corpus: it names a speaker only if it is one of its aliases (or a short form)."""
-    from assistant.entities import aliases
+    from assistant.understanding.entities import aliases
 
     alias_words = {fold(a) for name in SPEAKERS for a in aliases(name)}
     alias_words |= {w + "s" for w in alias_words} | {"ks", "asn"}

@@ -13,11 +13,11 @@ import pytest
 from langchain_core.documents import Document
 
 from assistant.chain import Assistant
-from assistant.entities import Target
 from assistant.records import Hit
 from assistant.retrieval import Filters, HybridSearcher, RemissRetriever
 from assistant.settings import Settings
 from assistant.swedish import analyse
+from assistant.understanding.entities import Target
 from ingest.records import Chunk
 
 MALMO_DOC = "malmo-stad-arbetsmarknads-och-socialnamnden-yttrande"

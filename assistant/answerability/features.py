@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.answer_types import expectation, first_question, support
-from assistant.entities import Target, aliases, unknown_organisations
 from assistant.lexical import LexicalIndex
 from assistant.records import Hit
 from assistant.retrieval import Retrieval
 from assistant.sentences import SentenceSpan, SentenceVectors, quotable_sentences
-from assistant.swedish import analyse, normalise, words
+from assistant.swedish import analyse, words
+from assistant.understanding.answer_types import expectation, first_question, support
+from assistant.understanding.entities import Target, silent_speakers, unknown_organisations
 from assistant.understanding.terms import question_terms
 
 # Document kinds that summarise a report rather than state the sender's own position.
@@ -34,13 +34,6 @@ STANCE_QUESTION = re.compile(
     r"think\w*|say|says|said|write|wrote|view|position|opinion|stance|respond\w*|support\w*|oppose\w*|"
     r"critical|positive)\b",
     re.IGNORECASE,
-)
-# Capitalised words and acronyms: the names a question may use for a speaker.
-_PROPER = re.compile(r"(?<![\wåäöÅÄÖ])(?:[A-ZÅÄÖ]{2,6}|[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ]?[a-zåäö]+)?)(?![\wåäöÅÄÖ])")
-_NOT_NAMES = frozenset(
-    """vad vilka vilken vilket vem hur när var varför finns fanns kan ska och men enligt jag har hade i om på
-    what which who how when where why does did do is are the and according i sou dnr pm ks sverige sweden
-    swedish english""".split()
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 EVIDENCE_DEPTH = 5  # passages whose sentences count as evidence
@@ -120,7 +113,7 @@ def gather(
     typed_meaning = meaning
     if wanted is not None:
         typed_meaning = next((s for s, _, span in scored if wanted.accepts(span.text)), 0.0)
-    non_speakers = _non_speaker_names(question, organisations, bodies, r.glossary_words)
+    non_speakers = silent_speakers(question, organisations, bodies, r.glossary_words)
     meaning_speaker = _sentence_meaning(r.query_vector, spoken[:EVIDENCE_DEPTH], sentences) if r.speakers else meaning
     words_cov = coverage(hits, terms, lexical) if terms else 0.0
     words_speaker = coverage(spoken, terms, lexical) if (terms and r.speakers) else words_cov
@@ -172,21 +165,6 @@ def best_sentences(
             scored.append((float(score), hit, span))
     scored.sort(key=lambda item: -item[0])
     return scored
-
-
-def _non_speaker_names(question: str, organisations: set[str], bodies: set[str], known: frozenset[str]) -> list[str]:
-    """Proper nouns and acronyms of the question that name no speaker of the index ("Skolinspektionen")."""
-    speakers = {a for name in organisations | bodies for a in aliases(name)}
-    found = []
-    for word in _PROPER.findall(question):
-        low = normalise(word)
-        base = low[:-1] if low.endswith("s") and len(low) > 4 else low
-        if low in _NOT_NAMES or low in known or {low, base} & speakers:
-            continue
-        if any(a.startswith(base) or base.startswith(a) for a in speakers if len(a) >= 4):
-            continue
-        found.append(word)
-    return found
 
 
 def _sentence_meaning(query_vector: Sequence[float] | None, hits: Sequence[Hit], sentences: SentenceVectors) -> float:

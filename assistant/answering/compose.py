@@ -19,16 +19,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.answer_types import Expectation, answer_value, expectation, first_question
 from assistant.answerability.features import NON_POSITION_KINDS, STANCE_QUESTION, best_sentences
 from assistant.answering.stance import stance_of
-from assistant.entities import Target, aliases
 from assistant.lexical import LexicalIndex
 from assistant.prompts import message
 from assistant.records import Citation, Hit
 from assistant.retrieval import Retrieval
 from assistant.sentences import SentenceSpan, SentenceVectors
 from assistant.swedish import analyse
+from assistant.understanding.answer_types import Expectation, answer_value, expectation, first_question
+from assistant.understanding.entities import Target, aliases
 from assistant.understanding.terms import question_terms
 
 MAX_SENTENCES = 5

@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.entities import Target, aliases, find_targets
 from assistant.swedish import analyse
+from assistant.understanding.entities import Target, aliases, find_targets
 from assistant.understanding.terms import ASKING
 
 History = Sequence[tuple[str, str]]

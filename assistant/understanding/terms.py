@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.entities import Target, aliases
 from assistant.swedish import analyse
+from assistant.understanding.entities import Target, aliases
 
 # Words that ask (and stance words a question asks about): neither speaker nor topic.
 ASKING = frozenset(

@@ -26,12 +26,10 @@ from assistant.swedish import (
     edit_distance,
     fold,
     in_vocabulary,
-    is_known,
     is_stopword,
     long_form,
     normalise,
     restore_question,
-    words,
 )
 
 _GENERIC = frozenset(
@@ -370,32 +368,31 @@ def _known_as(place: str, kind: str | None, phrase: str, names: set[str]) -> boo
     return False
 
 
-_ACRONYM = re.compile(r"\b[A-ZÅÄÖ]{2,6}\b")
-_NOT_ORGANISATIONS = frozenset({"sou", "dir", "lov", "lou", "dnr", "pm", "ks", "sverige", "sweden", "swedish"})
-
-
-_SUBJECT = re.compile(
-    r"\b(?:tycker|tyckte|anser|ansåg|säger|sa|sade|ser|såg|bedömer|menar)\s+([A-ZÅÄÖ][\wåäö-]+)"
-    r"|\b(?:does|did|do)\s+(?:the\s+)?([A-Z][\w-]+)"
+# Capitalised words and acronyms: the ways a question names an organisation or a body.
+_PROPER = re.compile(r"(?<![\wåäöÅÄÖ])(?:[A-ZÅÄÖ]{2,6}|[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ]?[a-zåäö]+)?)(?![\wåäöÅÄÖ])")
+_NOT_ORGANISATIONS = frozenset(
+    """sou dir lov lou dnr pm ks sverige sweden swedish english vad vilka vilken vilket vem vems hur när var varför
+    finns fanns kan ska skulle och men enligt jag har hade om hej tack what which who whose how when where why
+    does did do is are the and according hi thanks""".split()
 )
 
 
 def silent_speakers(
     question: str, organisations: set[str], bodies: set[str], known: frozenset[str] = frozenset()
 ) -> list[str]:
-    """Names in the subject of a stance question ("Vad tycker SKL …", "Hur ser Vinnova på …",
-    "What did SKL say …") that are no speaker in the index: the documents may mention them, but
-    they have no answer of their own. `known`: lower-case words to leave alone (glossary terms)."""
+    """Proper nouns and acronyms of a question that name no speaker in the index ("Vad tycker SKL …",
+    "Vad skrev Skolinspektionen i sitt remissvar …"): the documents may mention them, but they have no
+    answer of their own. `known`: lower-case words to leave alone (glossary terms)."""
     accepted = {fold(w) for w in known | _NOT_ORGANISATIONS}
     speakers = organisations | bodies
-    subject = " ".join(question.split()[:4])
-    names = [(m.group(0), m.start()) for m in _ACRONYM.finditer(subject)]
-    names += [(m.group(1) or m.group(2), m.start(1) if m.group(1) else m.start(2)) for m in _SUBJECT.finditer(question)]
     silent = []
-    for name, start in dict.fromkeys(names):
+    for match in _PROPER.finditer(question):
+        name = match.group(0)
         low = fold(name)
         base = low[:-1] if low.endswith("s") and len(low) > 4 else low
-        if {low, base} & accepted or names_speaker(name, speakers) or _speaker_starts(question[start:], speakers):
+        if {low, base} & accepted or names_speaker(name, speakers):
+            continue
+        if _speaker_starts(question[match.start() :], speakers):
             continue
         silent.append(name)
     return list(dict.fromkeys(silent))
@@ -405,17 +402,3 @@ def _speaker_starts(text: str, names: Collection[str]) -> bool:
     """Does a name of several words start the text ("Arbetsmarknads- och socialnämnden tycker …")?"""
     typed = _typed(" ".join(text.split()[:8]), short_forms=False, names=True)
     return any(span[0] == 0 for name in names for spans in _matches(name, typed).values() for span in spans)
-
-
-_YES_NO = re.compile(
-    r"^\s*(?:har|hade|lade|lämnade|blev|finns|fanns|kom|fick|gav|beslutade|infördes)\b",
-    re.IGNORECASE,
-)
-
-
-def unknown_terms(question: str, vocabulary: frozenset[str], min_length: int = 6) -> list[str]:
-    """For a yes/no question ("Lade regeringen fram en proposition …?"): its longer words that the
-    corpus never uses, whole or as compound parts. The documents cannot say yes about them."""
-    if not _YES_NO.search(question):
-        return []
-    return [w for w in words(question) if len(w) >= min_length and not is_stopword(w) and not is_known(w, vocabulary)]

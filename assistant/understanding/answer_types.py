@@ -14,10 +14,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.entities import Target, mentions
 from assistant.lexical import chunk_sentences
 from assistant.records import Hit
 from assistant.swedish import analyse, stem
+from assistant.understanding.entities import Target, mentions
 from ingest.records import Chunk
 
 # Number words, listed once. Swedish small numbers are whole words; the larger ones also stand
