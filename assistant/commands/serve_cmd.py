@@ -6,9 +6,9 @@ import argparse
 
 from rich.console import Console
 
+from assistant.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store
-from assistant.indexing import ingest
 
 
 def ensure_index(settings: Settings, console: Console) -> Store:
