@@ -53,7 +53,10 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     stamp = dt.datetime.now()
     out = getattr(args, "out", None)
     out_dir = Path(out) if out else settings.data_dir / "bench" / stamp.strftime("%Y%m%d-%H%M%S")
-    say = lambda text: console.print(text, highlight=False, markup=False)  # noqa: E731
+
+    def say(text: str) -> None:
+        console.print(text, highlight=False, markup=False)
+
     results = run_bench(settings, scales, out_dir, say=say, port=port)
     write_results(out_dir / "results.json", results)  # the raw figures first, whatever happens below
     rows = build_rows(results)
