@@ -25,6 +25,7 @@ from assistant.ui.render import (
     append_feedback,
     conversation_markdown,
     feedback_record,
+    filters_text,
     safe_text,
     source_cards,
 )
@@ -35,6 +36,11 @@ ALL = "Alla"
 
 def _read_ui(name: str) -> str:
     return (UI_DIR / name).read_text(encoding="utf-8")
+
+
+def assets() -> dict[str, str]:
+    """The page's CSS and JavaScript (keeps the newest question in view), for `demo.launch`."""
+    return {"css": _read_ui("style.css"), "js": _read_ui("scroll.js")}
 
 
 def suggestions() -> list[str]:
@@ -61,6 +67,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     manifest = store.manifest(fresh=True)
     organisations, bodies = (sorted(names) for names in store.speaker_names())
     documents = sorted((e.title, e.doc_id) for e in manifest.values())
+    titles = {doc_id: title for title, doc_id in documents}
     kinds = sorted({e.kind for e in manifest.values() if e.kind})
 
     @lru_cache(maxsize=256)
@@ -76,25 +83,41 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         )
 
     def respond(
-        question: str, chat: list[dict], answers: list[Answer], org: str, body: str, doc: str, kind: str
+        question: str,
+        chat: list[dict],
+        answers: list[Answer],
+        used: list[str],
+        org: str,
+        body: str,
+        doc: str,
+        kind: str,
     ) -> Iterator[tuple[Any, ...]]:
-        chat = [*chat, {"role": "user", "content": safe_text(question or "")}]
+        if (question or "").strip():  # an empty question gets the hint alone, not an empty bubble
+            chat = [*chat, {"role": "user", "content": safe_text(question)}]
         history = [(a.question, a.text) for a in answers]
+        filters = filters_of(org, body, doc, kind)
         partial = ""
         try:
-            for piece in assistant.stream(question or "", history, filters_of(org, body, doc, kind)):
+            for piece in assistant.stream(question or "", history, filters):
                 if isinstance(piece, Answer):
                     docs = {c.hit.chunk.doc_id: document_text(c.hit.chunk.doc_id) for c in piece.citations}
                     final = [*chat, {"role": "assistant", "content": answer_markdown(piece)}]
-                    yield final, [*answers, piece], source_cards(piece, docs), ""
+                    shown = filters_text(filters, titles)
+                    yield final, [*answers, piece], [*used, shown], source_cards(piece, docs), ""
                     return
                 partial += piece
-                yield [*chat, {"role": "assistant", "content": safe_text(partial)}], answers, gr.skip(), ""
+                yield (
+                    [*chat, {"role": "assistant", "content": safe_text(partial)}],
+                    answers,
+                    used,
+                    gr.skip(),
+                    "",
+                )
         except RemissError as exc:
-            yield [*chat, {"role": "assistant", "content": safe_text(str(exc))}], answers, "", question
+            yield [*chat, {"role": "assistant", "content": safe_text(str(exc))}], answers, used, "", question
         except Exception as exc:
             text = f"Något gick fel ({type(exc).__name__}). Försök igen, eller kontakta den som driver tjänsten."
-            yield [*chat, {"role": "assistant", "content": text}], answers, "", question
+            yield [*chat, {"role": "assistant", "content": text}], answers, used, "", question
 
     def give_feedback(vote: str, comment: str, answers: list[Answer]) -> tuple[str, str]:
         if not answers:
@@ -104,17 +127,18 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         append_feedback(settings.feedback_path, feedback_record(answers[-1], vote, comment or ""))
         return "Tack! Omdömet är sparat.", ""
 
-    def export(answers: list[Answer]) -> Any:
+    def export(answers: list[Answer], used: list[str]) -> Any:
+        """The conversation so far as a Markdown file behind the download button (one click downloads it)."""
         if not answers:
-            return gr.update(value=None, visible=False)
+            return gr.DownloadButton(value=None, interactive=False)
         folder = settings.data_dir / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"samtal-{datetime.now():%Y%m%d-%H%M%S-%f}.md"
-        path.write_text(conversation_markdown(answers), encoding="utf-8")
-        return gr.update(value=str(path), visible=True)
+        path.write_text(conversation_markdown(answers, used), encoding="utf-8")
+        return gr.DownloadButton(value=str(path), interactive=True)
 
-    def clear() -> tuple[list, list, str, str]:
-        return [], [], "", ""
+    def clear() -> tuple[Any, ...]:
+        return [], [], [], "", "", gr.DownloadButton(value=None, interactive=False)
 
     with gr.Blocks(title="remiss – frågor om betänkanden och remissvar") as demo:
         gr.Markdown(
@@ -122,11 +146,17 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         )
         gr.Markdown(mode_line(assistant), elem_id="mode-line")
         answers_state = gr.State([])
+        filters_state = gr.State([])  # per answer, the filters it was given, for the export
         with gr.Tabs(selected="chat") as tabs:
             with gr.Tab("Chatt", id="chat"), gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(
-                        label="Samtal", height=480, elem_id="chat", sanitize_html=True, feedback_options=None
+                        label="Samtal",
+                        height=480,
+                        elem_id="chat",
+                        sanitize_html=True,
+                        feedback_options=None,
+                        autoscroll=False,  # scroll.js keeps the start of the newest question in view instead
                     )
                     question = gr.Textbox(
                         label="Din fråga",
@@ -137,8 +167,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                     with gr.Row():
                         send = gr.Button("Skicka", variant="primary", elem_id="send")
                         reset = gr.Button("Nytt samtal", elem_id="reset")
-                        export_button = gr.Button("Exportera samtal", elem_id="export")
-                    export_file = gr.File(label="Samtalet som Markdown", visible=False, elem_id="export-file")
+                        export_button = gr.DownloadButton("Exportera samtal", elem_id="export", interactive=False)
                     gr.Markdown("### Källor")
                     sources = gr.HTML("", elem_id="sources")
                 with gr.Column(scale=1):
@@ -164,17 +193,19 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                 gr.Markdown("### Föreslagna frågor")
                 suggestion_buttons = [gr.Button(text, size="sm", elem_classes=["suggestion"]) for text in suggestions()]
 
-        inputs = [question, chatbot, answers_state, org, body, doc, kind]
-        outputs = [chatbot, answers_state, sources, question]
-        send.click(respond, inputs, outputs, concurrency_id="answer")
-        question.submit(respond, inputs, outputs, concurrency_id="answer")
-        reset.click(clear, None, [chatbot, answers_state, sources, question], queue=False)
-        export_button.click(export, answers_state, export_file)
+        inputs = [question, chatbot, answers_state, filters_state, org, body, doc, kind]
+        outputs = [chatbot, answers_state, filters_state, sources, question]
+        exported = ([answers_state, filters_state], export_button)
+        send.click(respond, inputs, outputs, concurrency_id="answer").then(export, *exported, api_name="export")
+        question.submit(respond, inputs, outputs, concurrency_id="answer").then(
+            export, *exported, api_visibility="private"
+        )
+        reset.click(clear, None, [chatbot, answers_state, filters_state, sources, question, export_button], queue=False)
         send_feedback.click(give_feedback, [vote, comment, answers_state], [feedback_status, comment])
         for button in suggestion_buttons:
             button.click(
                 lambda text=button.value: (text, gr.Tabs(selected="chat")), None, [question, tabs], queue=False
-            ).then(respond, inputs, outputs, concurrency_id="answer")
+            ).then(respond, inputs, outputs, concurrency_id="answer").then(export, *exported, api_visibility="private")
     return demo
 
 
@@ -195,7 +226,7 @@ def launch(settings: Settings, store: Store, block: bool = True) -> gr.Blocks:
         quiet=False,
         prevent_thread_lock=not block,
         allowed_paths=[str(settings.data_dir / "exports")],
-        css=_read_ui("style.css"),
         footer_links=[],
+        **assets(),
     )
     return demo

@@ -4,6 +4,8 @@ turns the library's typed errors into one friendly line and a non-zero exit code
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         return int(args.handler(args, settings) or 0)
+    except BrokenPipeError:
+        return _reader_went_away()
     except RemissError as exc:
         print(f"remiss: {exc}", file=sys.stderr)
         return 1
@@ -49,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_lazy("assistant.commands.ingest_cmd", "run"))
 
     p = sub.add_parser("stats", help="vad indexet innehåller")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="skriv ut som JSON (med dokument-id:n för --doc)")
     p.set_defaults(handler=_lazy("assistant.commands.stats_cmd", "run"))
 
     p = sub.add_parser("search", help="sök stycken")
@@ -61,13 +65,24 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_lazy("assistant.commands.ask_cmd", "run"))
 
     p = sub.add_parser("serve", help="starta chattfönstret i webbläsaren")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
+    p.add_argument("--host", help="adress att lyssna på (standard: REMISS_HOST, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port att lyssna på (standard: REMISS_PORT, 7860)")
     p.set_defaults(handler=_lazy("assistant.commands.serve_cmd", "run"))
 
-    p = sub.add_parser("eval", help="utvärdera svarskvaliteten")
-    p.add_argument("--dataset", type=Path)
-    p.add_argument("--out", type=Path)
+    p = sub.add_parser(
+        "eval",
+        help="utvärdera svarskvaliteten",
+        description="Kör bm25, dense och hela kedjan på utvärderingsmängderna i evals/sets.toml (dev, test) "
+        "och skriv report.md, chart.png och results.json. Avslutas med kod 1 om hela kedjan hamnar under "
+        "golven i evals/thresholds.toml på mängden som nämns där.",
+    )
+    p.add_argument(
+        "--dataset", type=Path, metavar="FIL", help="utvärdera bara denna JSONL-fil (som en egen mängd) i stället"
+    )
+    p.add_argument(
+        "--out", type=Path, metavar="MAPP", help="mapp för rapporten (standard: $REMISS_DATA_DIR/eval/<tidpunkt>)"
+    )
+    p.add_argument("--record", action="store_true", help="lägg till resultatet i evals/history.jsonl")
     p.set_defaults(handler=_lazy("evals.run", "run_cli"))
 
     p = sub.add_parser("fit-answerability", help="anpassa svarbarhetsmodellen på utvecklingsmängderna")
@@ -75,17 +90,43 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="var modellen skrivs (standard: paketets answerability.json)")
     p.set_defaults(handler=_lazy("evals.fit_answerability", "run_cli"))
 
-    p = sub.add_parser("bench", help="mät hastighet och minne")
-    p.add_argument("--scales", default="1,10,100")
-    p.add_argument("--out", type=Path)
-    p.set_defaults(handler=_lazy("evals.bench", "run_cli"))
+    p = sub.add_parser(
+        "bench",
+        help="mät hastighet och minne",
+        description="Mät indexering, sökning, svar och minne på korpusen i flera skalor, och jämför med "
+        "LangChain-handledningens enkla kedja. Tar några minuter.",
+    )
+    p.add_argument(
+        "--scales",
+        default="1,10,100",
+        metavar="N,N,...",
+        help="korpusens storlekar: ×1 är korpusen, ×N varje dokument N gånger (standard: 1,10,100)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="MAPP",
+        help="mapp för rapport och index (standard: $REMISS_DATA_DIR/bench/<tidpunkt>)",
+    )
+    p.add_argument("--port", type=int, help="port för appen som startas och mäts (standard: en ledig port)")
+    p.set_defaults(handler=_lazy("evals.bench.run", "run_cli"))
     return parser
+
+
+def _reader_went_away() -> int:
+    """The reader of stdout closed it (`remiss ask … | head`): stop quietly, as other tools do.
+
+    Later writes (Python flushes stdout at exit) go to /dev/null instead of failing again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return 141  # 128 + SIGPIPE, what a shell reports for a process ended by a closed pipe
 
 
 def _question_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("question", nargs="?", help="frågan")
     p.add_argument("-k", type=int, default=None, help="antal träffar")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="skriv ut som JSON")
     p.add_argument("--batch", type=Path, help="fil med en fråga per rad; JSON Lines ut")
     p.add_argument("--org", help="bara denna organisation")
     p.add_argument("--body", help="bara detta organ (nämnd, förvaltning ...)")

@@ -65,6 +65,7 @@ class Progress:
     def file_done(self, name: str) -> None: ...
     def chunks(self, n: int) -> None: ...
     def embedded(self, n: int) -> None: ...
+    def cached(self, n: int) -> None: ...  # passages whose vectors came from the cache
     def add_embedding_total(self, n: int) -> None: ...
     def stop(self) -> None: ...
 
@@ -136,6 +137,7 @@ def ingest(
     report.garbage_collected = store.collect_garbage()
     catalog = load_catalog(settings.catalog_path)
     files, roots = discover(paths or [settings.corpus_dir])
+    report.warnings.extend(missing_from_catalog(catalog, files, roots, settings.corpus_dir))
     committed = store.manifest(fresh=True)
     cache = EmbeddingCache(settings.cache_path)
     progress.start(len(files))
@@ -157,6 +159,19 @@ def ingest(
     report.chunks_total = store.chunk_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def missing_from_catalog(catalog: Catalog, files: list[Path], roots: list[Path], corpus_dir: Path) -> list[str]:
+    """A warning per catalog entry whose file is not in the corpus folder (when that folder is ingested)."""
+    if catalog.path is None or corpus_dir.resolve() not in roots:
+        return []
+    present = {f.name for f in files}
+    return [
+        f"{catalog.path.name} nämner {name}, men filen finns inte i {corpus_dir}; "
+        "rätta filnamnet i katalogen eller lägg dit filen."
+        for name in catalog.entries
+        if name not in present
+    ]
 
 
 def unique_ids(files: list[Path]) -> dict[Path, str]:
@@ -221,6 +236,7 @@ def _ingest_one(
     )
     # Sentence vectors go to the cache only: questions look them up to judge and quote evidence.
     _, fresh_sentences = cache.embed(store.embedder, sentences, settings.embed_batch_size, progress.embedded)
+    progress.cached(len(prepared.chunks) - fresh + len(sentences) - fresh_sentences)
     store.add_chunks(prepared.chunks, vectors)
     store.commit_document(prepared.meta, prepared.doc_hash, prepared.clean.text, prepared.chunks)
     progress.chunks(len(prepared.chunks))

@@ -71,6 +71,12 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     language: str = "sv"
 
+    @property
+    def notices_to_show(self) -> tuple[str, ...]:
+        """The notices the text does not already hold (the LLM fallback puts its notice in both),
+        so a display that shows notices and then the text says each once."""
+        return tuple(n for n in self.notices if n not in self.text)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "question": self.question,

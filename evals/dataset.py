@@ -10,6 +10,8 @@ Each line is a case::
 
 `also_in` is optional: other documents that reproduce the quote verbatim (a city's joint
 answer that reprints a förvaltning's tjänsteutlåtande), where a passage holds the same evidence.
+`style` is optional: how the question is phrased (one of `STYLES`), so the report can show
+which phrasings the assistant handles.
 
 A malformed file raises `DatasetError`; its message names the file, the line (and the case id
 when known), the field and what is wrong with it.
@@ -18,7 +20,7 @@ when known), the field and what is wrong with it.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,25 @@ from assistant.errors import RemissError
 
 DEFAULT_DATASET = Path(__file__).with_name("dataset.jsonl")
 CATEGORIES = frozenset({"fact", "who_said", "definition", "comparison", "conversation", "english", "unanswerable"})
+STYLES = frozenset(
+    {
+        "plain",
+        "messy",
+        "no_diacritics",
+        "long",
+        "paraphrase",
+        "list",
+        "count",
+        "date",
+        "name",
+        "multi_part",
+        "definition",
+        "stance",
+        "english",
+        "followup_needs_context",
+        "followup_standalone",
+    }
+)
 # field -> (expected type, description used in messages)
 _FIELDS: dict[str, tuple[type, str]] = {
     "id": (str, "a string"),
@@ -69,6 +90,13 @@ class Case:
     bodies: tuple[str, ...]
     reference_answer: str
     line: int = 0
+    style: str = ""
+    source: str = ""  # the file the case was read from
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """Unique across files: two files may use the same id."""
+        return (self.source, self.id)
 
     @property
     def should_abstain(self) -> bool:
@@ -91,7 +119,7 @@ def load_dataset(path: Path | str | None = None) -> list[Case]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        case = parse_case(line, path, number)
+        case = replace(parse_case(line, path, number), source=str(path))
         if case.id in seen:
             raise DatasetError(
                 f"{path}: line {number} (case {case.id}): field 'id': duplicate id "
@@ -134,6 +162,9 @@ def parse_case(line: str, path: Path, number: int) -> Case:
                 raise fail(f"{name}[{i}]", f"must be a non-empty string, got {_type_name(item)}")
     if data["category"] not in CATEGORIES:
         raise fail("category", f"unknown category {data['category']!r} (known: {', '.join(sorted(CATEGORIES))})")
+    style = data.get("style", "")
+    if not isinstance(style, str) or (style and style not in STYLES):
+        raise fail("style", f"unknown style {style!r} (known: {', '.join(sorted(STYLES))})")
     evidence = [_evidence(item, i, fail) for i, item in enumerate(data["evidence"])]
     if data["answerable"] and not evidence:
         raise fail("evidence", "an answerable case needs at least one evidence item")
@@ -150,6 +181,7 @@ def parse_case(line: str, path: Path, number: int) -> Case:
         bodies=tuple(data["bodies"]),
         reference_answer=data["reference_answer"],
         line=number,
+        style=style,
     )
 
 

@@ -1,14 +1,15 @@
-"""Presentation of an evaluation: the rich table, report.md and chart.png."""
+"""Presentation of an evaluation: the rich table, report.md and chart.png.
+
+It takes plain figures (per set, per system) and failure records, and knows nothing of how
+they were measured; `evals.run` calls it.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from evals.run import Failure, System
+from typing import Any
 
 # metric key -> (short label, one-line definition)
 METRICS: dict[str, tuple[str, str]] = {
@@ -44,6 +45,7 @@ CATEGORY_METRICS = (
     "answer_rate",
     "abstention_recall",
 )
+STYLE_METRICS = ("answer_rate", "abstention_recall", "hit_at_5")
 CHART_METRICS = [k for k in METRICS if not k.startswith("latency")]
 
 
@@ -53,46 +55,97 @@ def fmt(key: str, value: float | None) -> str:
     return f"{value:.0f}" if key.startswith("latency") else f"{value:.3f}"
 
 
-def print_summary(summary: dict[str, dict[str, float]], systems: dict[str, System], meta: dict[str, Any]) -> None:
+def columns(summary: dict[str, dict[str, dict[str, float]]]) -> list[tuple[str, str]]:
+    """(system, set) pairs in table order: each system, and under it each set."""
+    sets = list(summary)
+    systems = list(summary[sets[0]]) if sets else []
+    return [(system, name) for system in systems for name in sets]
+
+
+def print_summary(summary: dict[str, dict[str, dict[str, float]]], meta: dict[str, Any]) -> None:
+    """The metrics table on the terminal: one column per system and set."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(
-        title=f"remiss eval: {meta['cases']} cases ({meta['answerable']} answerable, "
-        f"{meta['unanswerable']} unanswerable), {meta['embedder']}"
+    sets = ", ".join(
+        f"{name} ({info['cases']}: {info['answerable']} answerable, {info['unanswerable']} not)"
+        for name, info in meta["sets"].items()
     )
+    table = Table(title=escape(f"remiss eval: {sets}; {meta['embedder']}"))
     table.add_column("metric")
-    for name, system in systems.items():
-        table.add_column(f"{name}\n({system.mode})", justify="right")
+    pairs = columns(summary)
+    for system, name in pairs:
+        table.add_column(escape(f"{system} ({meta['systems'][system]['mode']})\n{name}"), justify="right")
     for key, (label, _) in METRICS.items():
-        table.add_row(label, *(fmt(key, summary[name].get(key)) for name in systems))
-    Console(width=max(100, 24 + 18 * len(systems))).print(table)
+        table.add_row(label, *(fmt(key, summary[name][system].get(key)) for system, name in pairs))
+    Console(width=max(110, 26 + 15 * len(pairs))).print(table)
 
 
-def markdown_table(summary: dict[str, dict[str, float]]) -> list[str]:
-    names = list(summary)
-    lines = ["| metric | " + " | ".join(names) + " |", "|---|" + "---:|" * len(names)]
+def markdown_table(summary: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    pairs = columns(summary)
+    lines = [
+        "| metric | " + " | ".join(f"{system} · {name}" for system, name in pairs) + " |",
+        "|---|" + "---:|" * len(pairs),
+    ]
     for key, (label, _) in METRICS.items():
-        lines.append(f"| {label} | " + " | ".join(fmt(key, summary[n].get(key)) for n in names) + " |")
+        lines.append(
+            f"| {label} | " + " | ".join(fmt(key, summary[name][system].get(key)) for system, name in pairs) + " |"
+        )
+    return lines
+
+
+def _category_table(name: str, groups: dict[str, dict[str, float]]) -> list[str]:
+    lines = [
+        f"### set `{name}`",
+        "",
+        "| category | cases | " + " | ".join(METRICS[k][0] for k in CATEGORY_METRICS) + " |",
+        "|---|---:|" + "---:|" * len(CATEGORY_METRICS),
+    ]
+    for category, values in groups.items():
+        lines.append(
+            f"| {category} | {int(values.get('cases', 0))} | "
+            + " | ".join(fmt(k, values.get(k)) for k in CATEGORY_METRICS)
+            + " |"
+        )
+    return [*lines, ""]
+
+
+def _style_table(by_style: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    sets = list(by_style)
+    styles = sorted({style for groups in by_style.values() for style in groups})
+    head = [f"{name}: {label}" for name in sets for label in ("cases", *(METRICS[k][0] for k in STYLE_METRICS))]
+    lines = ["| style | " + " | ".join(head) + " |", "|---|" + "---:|" * len(head)]
+    for style in styles:
+        cells = []
+        for name in sets:
+            values = by_style[name].get(style)
+            cells.append(str(int(values["cases"])) if values else "0")
+            cells += [fmt(k, values.get(k) if values else None) for k in STYLE_METRICS]
+        lines.append(f"| {style} | " + " | ".join(cells) + " |")
     return lines
 
 
 def write_markdown(
     path: Path,
-    summary: dict[str, dict[str, float]],
-    by_category: dict[str, dict[str, float]],
-    failures: Sequence[Failure],
+    summary: dict[str, dict[str, dict[str, float]]],
+    by_category: dict[str, dict[str, dict[str, float]]],
+    by_style: dict[str, dict[str, dict[str, float]]],
+    failures: Sequence[dict[str, Any]],
     meta: dict[str, Any],
     violations: Sequence[str],
     unmeasured: Sequence[str],
     warnings: Sequence[str],
 ) -> None:
-    gated = meta["gated_system"]
+    gated, gated_set = meta["gated_system"], meta["gated_set"]
     lines = [
         f"# remiss eval {meta['timestamp']}",
         "",
-        f"- dataset: `{meta['dataset']}`: {meta['cases']} cases ({meta['answerable']} answerable, "
-        f"{meta['unanswerable']} unanswerable)",
+        *(
+            f"- set `{name}`: {info['cases']} cases ({info['answerable']} answerable, {info['unanswerable']} "
+            f"unanswerable) from " + ", ".join(f"`{Path(f).name}`" for f in info["files"])
+            for name, info in meta["sets"].items()
+        ),
         f"- embedder: `{meta['embedder']}`; index: `{meta['index']}`; commit: `{meta['commit'] or 'unknown'}`",
         "- systems: " + "; ".join(f"`{n}` ({s['kind']}, {s['mode']})" for n, s in meta["systems"].items()),
         "",
@@ -102,7 +155,7 @@ def write_markdown(
         "",
         "— = not defined for this system (retrieval-only baselines have no answers) or no cases.",
         "",
-        f"**Gate** (system `{gated}`, minimums from thresholds.toml: "
+        f"**Gate** (system `{gated}` on set `{gated_set}`, minimums from thresholds.toml: "
         + ", ".join(f"{k} ≥ {v:g}" for k, v in meta["thresholds"].items())
         + "): "
         + ("**FAILED**" if violations else "passed"),
@@ -112,16 +165,19 @@ def write_markdown(
         "",
         f"## `{gated}` by category",
         "",
-        "| category | cases | " + " | ".join(METRICS[k][0] for k in CATEGORY_METRICS) + " |",
-        "|---|---:|" + "---:|" * len(CATEGORY_METRICS),
     ]
-    for category, values in by_category.items():
-        lines.append(
-            f"| {category} | {int(values.get('cases', 0))} | "
-            + " | ".join(fmt(k, values.get(k)) for k in CATEGORY_METRICS)
-            + " |"
-        )
-    lines += ["", f"## Failed cases (`{gated}`): {len(failures)}", ""]
+    for name, groups in by_category.items():
+        lines += _category_table(name, groups)
+    lines += [
+        f"## `{gated}` by question style",
+        "",
+        "The optional `style` field of a case: how the question is phrased; (none) = cases without one.",
+        "",
+        *_style_table(by_style),
+        "",
+        f"## Failed cases (`{gated}`): {len(failures)}",
+        "",
+    ]
     for failure in failures:
         lines += _failure_lines(failure)
     if warnings:
@@ -130,27 +186,29 @@ def write_markdown(
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _failure_lines(failure: Failure) -> list[str]:
-    r = failure.result
-    case = r.case
-    lines = [f"### {case.id} ({case.category})", "", f"- **why**: {'; '.join(failure.reasons)}"]
-    lines.append(f"- **question**: {case.question}")
-    if case.history:
-        lines.append(f"- **history**: {' / '.join(case.history)}")
-        lines.append(f"- **standalone**: {r.standalone}")
-    lines.append(f"- **expected**: {case.reference_answer or '—'}")
-    for ev in case.evidence:
-        lines.append(f"  - evidence `{ev.doc}`: “{ev.quote}”")
-    if case.bodies:
-        lines.append(f"  - bodies: {', '.join(case.bodies)}")
-    state = "abstained" if r.abstained else "answered"
-    lines.append(f"- **got** ({state}, first gold evidence at rank {r.first_relevant_rank or '—'}):")
+def _failure_lines(failure: dict[str, Any]) -> list[str]:
+    f = failure
+    lines = [
+        f"### {f['id']} ({f['category']}; set {', '.join(f['sets'])})",
+        "",
+        f"- **why**: {'; '.join(f['reasons'])}",
+        f"- **question**: {f['question']}",
+    ]
+    if f["history"]:
+        lines.append(f"- **history**: {' / '.join(f['history'])}")
+        lines.append(f"- **standalone**: {f['standalone']}")
+    lines.append(f"- **expected**: {f['expected'] or '—'}")
+    for ev in f["evidence"]:
+        lines.append(f"  - evidence `{ev['doc']}`: “{ev['quote']}”")
+    if f["bodies"]:
+        lines.append(f"  - bodies: {', '.join(f['bodies'])}")
+    state = "abstained" if f["abstained"] else "answered"
+    lines.append(f"- **got** ({state}, first gold evidence at rank {f['first_relevant_rank'] or '—'}):")
     lines.append("")
-    text = r.error or (r.answer.text if r.answer else "")
-    lines += [f"  > {line}" if line else "  >" for line in _truncate(text, 900).splitlines()]
+    lines += [f"  > {line}" if line else "  >" for line in _truncate(f["text"], 900).splitlines()]
     lines += ["", "  top hits:"]
-    for h in r.hits[:5]:
-        lines.append(f"  {h.rank}. `{h.chunk.doc_id}` · {h.chunk.body} · {h.score:.4f} · {h.chunk.section or '—'}")
+    for h in f["hits"]:
+        lines.append(f"  {h['rank']}. `{h['doc_id']}` · {h['body']} · {h['score']:.4f} · {h['section'] or '—'}")
     lines.append("")
     return lines
 
@@ -159,28 +217,30 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def write_chart(path: Path, summary: dict[str, dict[str, float]]) -> None:
-    """Grouped bars: one group per metric (0–1), one bar per system."""
+def write_chart(path: Path, summary: dict[str, dict[str, dict[str, float]]]) -> None:
+    """Grouped bars, one panel per set: one group per metric (0–1), one bar per system."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    names = list(summary)
+    sets = list(summary)
     x = np.arange(len(CHART_METRICS))
-    width = 0.8 / max(len(names), 1)
-    fig, ax = plt.subplots(figsize=(max(10, 0.9 * len(CHART_METRICS)), 5))
-    for i, name in enumerate(names):
-        values = [summary[name].get(k, float("nan")) for k in CHART_METRICS]
-        ax.bar(x + (i - (len(names) - 1) / 2) * width, values, width, label=name)
-    ax.set_xticks(x)
-    ax.set_xticklabels([METRICS[k][0] for k in CHART_METRICS], rotation=35, ha="right")
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("score")
-    ax.set_title("remiss eval: systems per metric")
-    ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig, axes = plt.subplots(len(sets), 1, figsize=(max(10, 0.9 * len(CHART_METRICS)), 4.5 * len(sets)), squeeze=False)
+    for ax, name in zip(axes[:, 0], sets, strict=True):
+        systems = list(summary[name])
+        width = 0.8 / max(len(systems), 1)
+        for i, system in enumerate(systems):
+            values = [summary[name][system].get(k, float("nan")) for k in CHART_METRICS]
+            ax.bar(x + (i - (len(systems) - 1) / 2) * width, values, width, label=system)
+        ax.set_xticks(x)
+        ax.set_xticklabels([METRICS[k][0] for k in CHART_METRICS], rotation=35, ha="right")
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("score")
+        ax.set_title(f"remiss eval: set {name}, systems per metric")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

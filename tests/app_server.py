@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from ports import server_port
+
 from assistant.settings import Settings
-from evals.bench import wait_for_http
+from evals.bench.serving import wait_for_http
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,19 +42,13 @@ class RunningApp:
     demo: Any
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def running_app(base: Settings, **overrides: object) -> Iterator[RunningApp]:
-    """The app on a free port of 127.0.0.1, on the index of `base`; closed on exit."""
+    """The app on 127.0.0.1 (port from `ports.server_port`), on the index of `base`; closed on exit."""
     from assistant.app import launch
     from assistant.store import Store
 
-    settings = base.model_copy(update={"host": "127.0.0.1", "port": free_port(), **overrides})
+    settings = base.model_copy(update={"host": "127.0.0.1", "port": server_port(), **overrides})
     demo = launch(settings, Store(settings), block=False)
     try:
         url = f"http://127.0.0.1:{settings.port}/"

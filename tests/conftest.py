@@ -14,6 +14,14 @@ from assistant.settings import PROJECT_ROOT, Settings
 CORPUS = PROJECT_ROOT / "corpus"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-screenshot",
+        action="store_true",
+        help="also copy the chat screenshot to docs/screenshot-chat.png (tests write it to a temporary folder)",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):

@@ -15,13 +15,14 @@ unexpected request shows up as a failure, and is counted in `unscripted`.
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from ports import server_port, unused_port
 
 
 @dataclass(frozen=True)
@@ -204,7 +205,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
 
     def __init__(self, state: _State) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", server_port()), _Handler)
         self.state = state
 
 
@@ -270,6 +271,4 @@ class FakeOpenAI:
 
 def free_port() -> int:
     """A port on 127.0.0.1 with nothing listening (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return unused_port()

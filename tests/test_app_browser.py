@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.slow
 
 TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1280, "height": 900}
-SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot-chat.png"
+SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot-chat.png"  # refreshed by `pytest --update-screenshot` only
 MALMO = "Vad tycker Malmö om riktade statsbidrag?"
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -160,7 +161,7 @@ def test_question_gets_cited_answer_and_source_cards(session: Session) -> None:
 
 
 # -- 2. a source card shows the quote in its context ----------------------------------------------
-def test_source_card_opens_with_marked_quote(session: Session) -> None:
+def test_source_card_opens_with_marked_quote(session: Session, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     session.ask(MALMO)
     card = session.page.locator("#sources details.source-card").first
     mark = card.locator("mark")
@@ -175,9 +176,11 @@ def test_source_card_opens_with_marked_quote(session: Session) -> None:
     assert quote in context
     assert len(context) > len(quote)  # the quote is shown with text around it
     session.page.locator('#chat [role="log"]').evaluate("log => { log.scrollTop = 0; }")  # show the question
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    session.page.screenshot(path=str(SCREENSHOT), full_page=True)
-    assert SCREENSHOT.stat().st_size > 10_000
+    shot = tmp_path / SCREENSHOT.name  # a plain test run leaves the checkout as it was
+    session.page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    if request.config.getoption("--update-screenshot"):
+        shutil.copyfile(shot, SCREENSHOT)
 
 
 # -- 3. the body filter ---------------------------------------------------------------------------
@@ -274,13 +277,61 @@ def test_empty_question_gets_a_friendly_message(session: Session) -> None:
     page.locator("#send").click()
     answer = session.wait_for_answer(before)
     assert "Frågan är tom" in answer
+    assert page.locator('#chat [data-testid="user"]').count() == 0  # no empty question bubble before it
     body = page.locator("body").inner_text()
     assert "Traceback" not in body
     assert not re.search(r"\b(Exception|QuestionError|RemissError)\b", body)
     assert page.locator('[data-testid="toast-body"]').count() == 0  # no Gradio "Error" toast
 
 
-# -- 8. sessions are separate -------------------------------------------------------------------------
+# -- 8. export -------------------------------------------------------------------------------------
+def test_export_downloads_in_one_click_and_names_the_filters(session: Session) -> None:
+    page = session.page
+    export = page.locator("#export")
+    sync_api.expect(export).to_be_disabled()  # nothing to export before the first answer
+    session.choose("f-body", "Farsta stadsdelsnämnd")
+    question = "Vad tycker stadsdelsnämnden om tillitsbaserad styrning?"
+    session.ask(question)
+    sync_api.expect(export).to_be_enabled()
+    with page.expect_download(timeout=15_000) as download:
+        export.click()  # the one click downloads the file
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Samtal med remiss")
+    assert f"## Fråga 1: {question}" in text
+    assert "*Filter: organ Farsta stadsdelsnämnd*" in text
+    assert "### Källor" in text and "Farsta stadsdelsnämnd" in text.split("### Källor")[1]
+
+
+# -- 9. a long answer starts in view -----------------------------------------------------------------
+GEOMETRY = """() => {
+    const chat = document.querySelector('#chat');
+    const box = (e) => e.getBoundingClientRect();
+    const log = chat.querySelector('[role="log"]');
+    const users = chat.querySelectorAll('[data-testid="user"]');
+    const bots = chat.querySelectorAll('[data-testid="bot"]');
+    return {
+        log_top: box(log).top, log_bottom: box(log).bottom, overflow: log.scrollHeight - log.clientHeight,
+        label_bottom: box(chat.querySelector('[data-testid="block-label"]')).bottom,
+        question_top: box(users[users.length - 1]).top, question_bottom: box(users[users.length - 1]).bottom,
+        answer_top: box(bots[bots.length - 1]).top,
+    };
+}"""
+
+
+def test_a_long_answer_starts_in_view_below_the_label(session: Session) -> None:
+    """The chat does not jump to the end of the answer: the newest question and the start of its
+    answer are in view, and not under the floating "Samtal" label."""
+    session.ask(MALMO)
+    session.ask("Vad är tillitsbaserad styrning?")
+    g = session.page.evaluate(GEOMETRY)
+    assert g["overflow"] > 300, g  # the conversation is much taller than the window
+    assert g["question_top"] >= g["label_bottom"], g
+    assert g["question_bottom"] <= g["log_bottom"], g
+    assert g["question_top"] - g["label_bottom"] < 40, g  # at the top of the window, just under the label
+    assert g["label_bottom"] < g["answer_top"] < g["log_bottom"] - 100, g
+
+
+# -- 10. sessions are separate -------------------------------------------------------------------------
 def test_each_browser_session_has_its_own_history(session: Session, other_session: Session) -> None:
     first_a = MALMO
     first_b = "Vad är ett nationellt policylab?"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from corpus_text import seed_text
+from ports import server_port, unused_port
 
 from assistant.commands.stats_cmd import collect
 from assistant.errors import StoreUnavailableError
@@ -22,12 +22,6 @@ from assistant.store import Store
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def running_chroma(path: Path) -> Iterator[int]:
     """A real `chroma run` on 127.0.0.1 and a free port, waited for (30 s at most) and always stopped."""
@@ -35,7 +29,7 @@ def running_chroma(path: Path) -> Iterator[int]:
     from chromadb.config import Settings as ChromaSettings
 
     path.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = server_port()
     log = (path / "server.log").open("wb")
     proc = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(path / "db"), "--host", "127.0.0.1", "--port", str(port)],
@@ -119,7 +113,7 @@ def test_ingest_and_search_through_a_chroma_server(
 
 
 def test_server_down_is_a_clear_error(make_settings: Callable[..., Settings]) -> None:
-    port = free_port()  # nothing listens there
+    port = unused_port()  # nothing listens there
     with pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{port}"):
         Store(make_settings(chroma_host="127.0.0.1", chroma_port=port))
 

@@ -36,8 +36,9 @@ def test_stats_json_describes_the_bundled_corpus(corpus_settings: Settings, tmp_
     result = run_cli(corpus_settings, "stats", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert set(stats) == {"documents", "chunks", "organisations", "bodies", "embedder", "index"}
+    assert set(stats) == {"documents", "document_ids", "chunks", "organisations", "bodies", "embedder", "index"}
     assert stats["documents"] == 5
+    assert stats["document_ids"] == sorted(p.stem for p in CORPUS.glob("*.txt"))  # what --doc takes
     assert isinstance(stats["chunks"], int) and stats["chunks"] > 5
     assert stats["organisations"] == sorted(
         ["Stockholms stad", "Region Jämtland Härjedalen", "Malmö stad", "Linköpings universitet"]
@@ -56,6 +57,16 @@ def test_stats_json_describes_the_bundled_corpus(corpus_settings: Settings, tmp_
     assert plain.returncode == 0, plain.stderr
     assert f"Dokument: 5  Stycken: {stats['chunks']}" in plain.stdout
     assert "Farsta stadsdelsnämnd" in plain.stdout
+    assert "malmo-stad-arbetsmarknads-och-socialnamnden-yttrande" in plain.stdout
+
+
+def test_a_document_id_from_stats_works_as_a_doc_filter(corpus_settings: Settings, tmp_path: Path) -> None:
+    stats = json.loads(run_cli(corpus_settings, "stats", "--json", cwd=tmp_path).stdout)
+    doc = next(d for d in stats["document_ids"] if d.startswith("malmo"))
+    result = run_cli(corpus_settings, "search", "statsbidrag", "-k", "3", "--json", "--doc", doc, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert hits and {h["doc_id"] for h in hits} == {doc}
 
 
 def test_ingest_of_the_unchanged_corpus_is_a_no_op(corpus_settings: Settings, tmp_path: Path) -> None:

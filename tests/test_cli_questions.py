@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
-from cli_process import cli_env, run_cli
+from cli_process import cli_command, cli_env, run_cli
+from ports import unused_port
 
+from assistant.cli import _parser, main
 from assistant.settings import Settings
 
 HIT_KEYS = {
@@ -157,3 +160,60 @@ def test_no_index_says_how_to_build_one(corpus_settings: Settings, tmp_path: Pat
         assert result.returncode == 1
         assert "remiss ingest" in result.stderr and "tomt" in result.stderr
         assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(corpus_settings: Settings, tmp_path: Path) -> None:
+    """`remiss ask --batch … | head -1`: the reader closes the pipe; no 'oväntat fel: BrokenPipeError'."""
+    batch = tmp_path / "frågor.txt"
+    batch.write_text("\n".join([MALMO_Q] * 4) + "\n", encoding="utf-8")
+    proc = subprocess.Popen(
+        cli_command("ask", "--batch", str(batch)),
+        env=cli_env(corpus_settings),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    try:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # like `head -1` after its line
+        code = proc.wait(timeout=180)
+        err = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert json.loads(first)["question"] == MALMO_Q
+    assert "BrokenPipe" not in err and "oväntat fel" not in err and "Traceback" not in err, err
+    assert code == 141  # 128 + SIGPIPE, as a shell reports a process ended by a closed pipe
+
+
+def test_the_fallback_notice_is_printed_once(corpus_settings: Settings, tmp_path: Path) -> None:
+    env = cli_env(corpus_settings, REMISS_LLM_BASE_URL=f"http://127.0.0.1:{unused_port()}/v1", REMISS_LLM_MODEL="m")
+    result = run_cli(env, tmp_path, "ask", MALMO_Q, timeout=180)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Språkmodellen svarade inte") == 1, result.stdout
+    assert "Läge: extractive-fallback" in result.stdout
+
+
+def test_every_option_of_every_command_says_what_it_does(capsys: pytest.CaptureFixture[str]) -> None:
+    subcommands = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in subcommands.choices.items():
+        for action in sub._actions:
+            if not isinstance(action, argparse._HelpAction):
+                assert action.help and action.help.strip(), f"remiss {name} {action.option_strings or action.dest}"
+    for command, options in (
+        ("eval", ("--dataset", "--out", "--record")),
+        ("bench", ("--scales", "--out", "--port")),
+        ("stats", ("--json",)),
+        ("ask", ("--json",)),
+    ):
+        with pytest.raises(SystemExit) as done:
+            main([command, "--help"])
+        assert done.value.code == 0
+        text = capsys.readouterr().out
+        for option in options:
+            (line,) = [line for line in text.splitlines() if line.strip().startswith(option)]
+            assert len(line.split()) > 2, line  # the option and words saying what it does

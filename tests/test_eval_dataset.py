@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from evals.dataset import CATEGORIES, DEFAULT_DATASET, DatasetError, load_dataset
+from evals.dataset import CATEGORIES, DEFAULT_DATASET, STYLES, DatasetError, load_dataset
 
 HOLDOUT_DATASET = DEFAULT_DATASET.with_name("holdout.jsonl")
 
@@ -84,6 +84,8 @@ MALFORMED: dict[str, tuple[str, tuple[str, ...]]] = {
     "evidence item not an object": (json.dumps(good("t2", evidence=["citat"])), ("case t2", "'evidence[0]'")),
     "bodies not a list": (json.dumps(good("t2", bodies="Kommunstyrelsen")), ("case t2", "'bodies'")),
     "duplicate id": (json.dumps(good("t1")), ("line 2", "case t1", "'id'", "duplicate", "line 1")),
+    "unknown style": (json.dumps(good("t2", style="shouty")), ("case t2", "'style'", "shouty", "no_diacritics")),
+    "style not a string": (json.dumps(good("t2", style=["plain"])), ("case t2", "'style'")),
 }
 
 
@@ -136,3 +138,11 @@ def test_also_in_must_be_a_list_of_document_ids(tmp_path: Path) -> None:
     ok = good("t8", evidence=[{"doc": "a", "quote": "välkomnar", "also_in": ["b"]}])
     (case,) = load_dataset(write(tmp_path, json.dumps(ok)))
     assert case.evidence[0].docs == ("a", "b")
+
+
+def test_style_is_optional_and_kept(tmp_path: Path) -> None:
+    path = write(tmp_path, json.dumps(good("a", style="no_diacritics")), json.dumps(good("b")))
+    a, b = load_dataset(path)
+    assert (a.style, b.style) == ("no_diacritics", "")
+    assert a.source == str(path) and a.key == (str(path), "a")
+    assert "followup_needs_context" in STYLES and len(STYLES) == 15

@@ -7,6 +7,7 @@ the session-wide embedding cache makes repeated texts free.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable
@@ -193,6 +194,32 @@ def test_new_uncatalogued_file_is_added_with_a_warning(small: Settings) -> None:
     again = ingest(small)
     assert again.added == again.updated == [] and again.embedded == 0
     assert "okand-inlaga" in again.unchanged
+
+
+def test_a_catalog_entry_whose_file_is_missing_is_a_warning(small: Settings) -> None:
+    catalog = small.corpus_dir / "catalog.toml"
+    catalog.write_text(
+        catalog.read_text(encoding="utf-8")
+        + '\n[[documents]]\nfile = "borttappad.txt"\ntitle = "Borttappad"\norganisation = "Org"\n',
+        encoding="utf-8",
+    )
+    report = ingest(small)
+    assert report.ok and sorted(report.added) == IDS
+    (warning,) = report.warnings
+    assert "borttappad.txt" in warning and "catalog.toml" in warning and str(small.corpus_dir) in warning
+    # Ingesting one file (not the corpus folder) does not warn about the others.
+    one = ingest(small, [small.corpus_dir / "malmo-yttrande.txt"])
+    assert one.warnings == []
+
+
+def test_ingest_progress_counts_the_vectors_that_came_from_the_cache(small: Settings, tmp_path: Path) -> None:
+    first = ingest(small)
+    result = run_cli(cli_env(small, COLUMNS="160"), tmp_path, "ingest", "--rebuild", timeout=300)
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("inbäddning")]
+    done, total = map(int, re.search(r"(\d+)/(\d+)", line).groups())  # type: ignore[union-attr]
+    assert done == total == first.chunks_total, line  # finished, not "0/N"
+    assert f"({total} ur cachen)" in line, line
 
 
 def _cache_rows(path: Path) -> int:

@@ -14,12 +14,14 @@ import pytest
 from markdown_it import MarkdownIt
 
 from assistant.records import Answer, Citation, Hit
+from assistant.retrieval import Filters
 from assistant.ui.render import (
     CONTEXT_CHARS,
     answer_markdown,
     append_feedback,
     conversation_markdown,
     feedback_record,
+    filters_text,
     safe_text,
     source_cards,
 )
@@ -334,3 +336,30 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
     ) in md
     assert "*Läge: extractive*" in md and "*Läge: llm:test-model*" in md
     assert "Jag hittar inget stöd för det i dokumenten." in md
+
+
+def test_the_export_says_which_filters_each_question_was_asked_under() -> None:
+    titles = {"malmo-yttrande": "Malmö stads yttrande"}
+    used = [
+        filters_text(Filters(body="Farsta stadsdelsnämnd"), titles),
+        filters_text(Filters(), titles),
+        filters_text(Filters(organisation="Malmö stad", doc_id="malmo-yttrande", kind="yttrande"), titles),
+    ]
+    assert used == [
+        "Filter: organ Farsta stadsdelsnämnd",
+        "Filter: inga (alla dokument)",
+        "Filter: organisation Malmö stad; dokument Malmö stads yttrande; dokumenttyp yttrande",
+    ]
+    answers = [make_answer(f"Fråga nummer {i}?", f"Svar {i}.") for i in range(1, 4)]
+    md = conversation_markdown(answers, used)
+    for i, line in enumerate(used, start=1):
+        block = md.split(f"## Fråga {i}: Fråga nummer {i}?")[1].split("## Fråga")[0]
+        assert f"*{line}*" in block and f"Svar {i}." in block
+
+
+def test_a_notice_already_in_the_text_is_shown_once() -> None:
+    notice = "Språkmodellen svarade inte (timeout); här är en sammanställning ur källorna i stället."
+    fallback = make_answer("q", f"{notice}\n\n”Nämnden välkomnar förslaget.” [1]", notices=(notice,))
+    assert rendered_text(answer_markdown(fallback)).count("Språkmodellen svarade inte") == 1
+    other = make_answer("q", "Svar [1].", notices=("Hänvisningar utan motsvarande källa togs bort: [7].",))
+    assert "Hänvisningar utan motsvarande källa" in answer_markdown(other)

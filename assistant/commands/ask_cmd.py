@@ -20,7 +20,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     def show(record: dict) -> None:
         for notice in record["notices"]:
-            print(f"({notice})")
+            if notice not in record["answer"]:  # the LLM fallback's notice already opens the text
+                print(f"({notice})")
         print(record["answer"])
         if record["citations"] and not record["abstained"]:
             print("\nKällor:")

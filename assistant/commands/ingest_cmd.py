@@ -14,7 +14,7 @@ from assistant.settings import Settings
 
 
 class RichProgress(ProgressHooks):
-    """Three bars: files, chunks written, passages embedded."""
+    """Three bars: files, chunks written, passages with a vector (embedded now or from the cache)."""
 
     def __init__(self, console: Console) -> None:
         self._bars = Progress(
@@ -22,11 +22,13 @@ class RichProgress(ProgressHooks):
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            TextColumn("{task.fields[note]}"),
             console=console,
         )
-        self._files = self._bars.add_task("filer", total=0)
-        self._chunks = self._bars.add_task("stycken", total=0)
-        self._embed = self._bars.add_task("inbäddning", total=0)
+        self._files = self._bars.add_task("filer", total=0, note="")
+        self._chunks = self._bars.add_task("stycken", total=0, note="")
+        self._embed = self._bars.add_task("inbäddning", total=0, note="")
+        self._from_cache = 0
 
     def start(self, files: int) -> None:
         self._bars.update(self._files, total=files)
@@ -44,6 +46,11 @@ class RichProgress(ProgressHooks):
 
     def embedded(self, n: int) -> None:
         self._bars.advance(self._embed, n)
+
+    def cached(self, n: int) -> None:
+        if n:
+            self._from_cache += n
+            self._bars.update(self._embed, advance=n, note=f"({self._from_cache} ur cachen)")
 
     def stop(self) -> None:
         self._bars.stop()

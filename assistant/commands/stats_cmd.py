@@ -15,6 +15,7 @@ def collect(settings: Settings) -> dict:
     organisations, bodies = store.speaker_names()
     return {
         "documents": len(manifest),
+        "document_ids": sorted(manifest),
         "chunks": store.chunk_count(),
         "organisations": sorted(organisations),
         "bodies": sorted(bodies),
@@ -32,4 +33,5 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Index: {stats['index']}  Inbäddning: {stats['embedder']}")
     print("Organisationer: " + "; ".join(stats["organisations"]))
     print("Talande organ: " + "; ".join(stats["bodies"]))
+    print("Dokument-id (för --doc): " + "; ".join(stats["document_ids"]))
     return 0

@@ -14,6 +14,7 @@ from html import escape
 from pathlib import Path
 
 from assistant.records import Answer, Citation
+from assistant.retrieval import Filters
 
 CONTEXT_CHARS = 600
 _FEEDBACK_LOCK = threading.Lock()
@@ -29,7 +30,7 @@ def safe_text(text: str) -> str:
 
 def answer_markdown(answer: Answer) -> str:
     """The answer as chat Markdown: notices in italics, then the text (escaped, bold kept)."""
-    parts = [f"*{safe_text(n)}*" for n in answer.notices]
+    parts = [f"*{safe_text(n)}*" for n in answer.notices_to_show]
     body = safe_text(answer.text)
     body = body.replace("\\*\\*", "**")  # the extractive answer's body headings
     parts.append(body)
@@ -98,11 +99,29 @@ def append_feedback(path: Path, record: dict) -> None:
         fh.write(line)
 
 
-def conversation_markdown(answers: Sequence[Answer]) -> str:
-    """The whole conversation with its sources, for download."""
+def filters_text(filters: Filters, titles: dict[str, str] | None = None) -> str:
+    """The filters an answer was given, as one line: 'Filter: organ Farsta stadsdelsnämnd' or 'Filter: inga'."""
+    parts = [
+        f"{label} {value}"
+        for label, value in (
+            ("organisation", filters.organisation),
+            ("organ", filters.body),
+            ("dokument", (titles or {}).get(filters.doc_id, filters.doc_id)),
+            ("dokumenttyp", filters.kind),
+        )
+        if value
+    ]
+    return "Filter: " + ("; ".join(parts) if parts else "inga (alla dokument)")
+
+
+def conversation_markdown(answers: Sequence[Answer], filters: Sequence[str] = ()) -> str:
+    """The whole conversation with its sources, for download; each question with the filters it was asked under."""
     lines = ["# Samtal med remiss", ""]
     for i, answer in enumerate(answers, start=1):
-        lines += [f"## Fråga {i}: {answer.question}", "", answer.text, ""]
+        lines += [f"## Fråga {i}: {answer.question}", ""]
+        if i <= len(filters):
+            lines += [f"*{filters[i - 1]}*", ""]
+        lines += [answer.text, ""]
         if answer.citations:
             lines.append("### Källor")
             for c in answer.citations:
