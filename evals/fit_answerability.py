@@ -23,11 +23,12 @@ from assistant.answerability.model import (
     fit,
 )
 from assistant.chain import Assistant
+from assistant.errors import RemissError
 from assistant.settings import Settings
 from evals.dataset import Case, load_dataset
+from evals.sets import load_sets
 
-EVALS = Path(__file__).parent
-DEV_SETS = (EVALS / "dataset.jsonl", EVALS / "holdout.jsonl", EVALS / "dev_blind.jsonl")
+DEV_SET = "dev"  # the set of evals/sets.toml the model is fitted on; never "test"
 L2 = 1.0
 
 
@@ -78,7 +79,9 @@ def refit(settings: Settings, datasets: Sequence[Path], out: Path, rounds: int =
 
 
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
-    datasets = args.dataset or list(DEV_SETS)
+    datasets = args.dataset or list(load_sets()[DEV_SET].files)
+    if any(p.name.startswith("test") for p in datasets):
+        raise RemissError("Anpassa aldrig modellen på testmängden (evals/README.md); välj utvecklingsfiler.")
     result = refit(settings, datasets, args.out or settings.answerability_model or MODEL_PATH)
     cv = result["cross_validated"]
     model = result["model"]

@@ -32,6 +32,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "abstention_precision": ("Abst. precision", "of the abstentions, the share on unanswerable cases"),
     "abstention_recall": ("Abst. recall", "of the unanswerable cases, the share abstained on"),
     "answer_rate": ("Answer rate", "of the answerable cases, the share answered"),
+    "evidence_cited": (
+        "Evidence cited",
+        "of the answerable cases, the share answered with a citation whose passage holds gold evidence",
+    ),
     "latency_p50_ms": ("Latency p50 ms", "median time per case (answer systems: whole answer)"),
     "latency_p95_ms": ("Latency p95 ms", "95th percentile time per case"),
 }
@@ -45,7 +49,7 @@ CATEGORY_METRICS = (
     "answer_rate",
     "abstention_recall",
 )
-STYLE_METRICS = ("answer_rate", "abstention_recall", "hit_at_5")
+STYLE_METRICS = ("answer_rate", "abstention_recall", "evidence_cited", "hit_at_5")
 CHART_METRICS = [k for k in METRICS if not k.startswith("latency")]
 
 

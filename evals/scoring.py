@@ -152,6 +152,7 @@ def score_answer(result: CaseResult, judge: m.SupportJudge) -> None:
         result.metrics.update(
             {k: m.NAN for k in ("attribution_accuracy", "citation_precision", "citation_coverage", "faithfulness")}
         )
+        result.metrics["evidence_cited"] = 0.0 if case.answerable else m.NAN
         return
     passages = {c.n: c.hit.chunk.text for c in answer.citations}
     claims = m.answer_claims(answer.text, answer.notices)
@@ -178,8 +179,10 @@ def score_answer(result: CaseResult, judge: m.SupportJudge) -> None:
                 "supports_claim": supports,
             }
         )
+    cited_evidence = any(c["evidence"] for c in result.citations)
     result.metrics.update(
         {
+            "evidence_cited": (1.0 if cited_evidence else 0.0) if case.answerable else m.NAN,
             "attribution_accuracy": m.attribution_accuracy([c.hit.chunk.body for c in answer.citations], case.bodies),
             "citation_precision": m.citation_precision(valid),
             "citation_coverage": m.citation_coverage(claims, set(passages)),
@@ -209,6 +212,7 @@ def aggregate(results: Sequence[CaseResult], kind: str) -> dict[str, float]:
         "abstention_precision": m.NAN,
         "abstention_recall": m.NAN,
         "answer_rate": m.NAN,
+        "evidence_cited": m.NAN,
     }
     if kind == "answer":
         should = [r.case.should_abstain for r in results]
@@ -221,6 +225,7 @@ def aggregate(results: Sequence[CaseResult], kind: str) -> dict[str, float]:
                 "abstention_precision": m.abstention_precision(should, did),
                 "abstention_recall": m.abstention_recall(should, did),
                 "answer_rate": m.answer_rate(should, did),
+                "evidence_cited": avg("evidence_cited"),
             }
         )
     latencies = [r.latency for r in results]
