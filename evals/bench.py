@@ -258,8 +258,8 @@ class IngestRun:
 
 def measure_ingest(settings: Settings, scale: int, documents: int) -> tuple[IngestRun, list[str]]:
     """Cold ingest into the (empty) index of `settings`, then a no-op ingest; returns the run and the indexed texts."""
-    from assistant.store import Store
     from assistant.indexing import ingest
+    from assistant.store import Store
 
     run = IngestRun(scale, documents=documents)
     gc.collect()
@@ -649,9 +649,9 @@ def tutorial_baseline(
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+    from assistant.indexing import discover
     from ingest.catalog import document_id
     from ingest.loaders import load
-    from assistant.indexing import discover
 
     with contextlib.suppress(Exception):
         from transformers.utils import logging as hf_logging

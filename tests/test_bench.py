@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
+from assistant.indexing import ingest
 from assistant.settings import Settings
 from evals import bench
 from evals.dataset import load_dataset
 from evals.synthetic import copy_name, make_synthetic_corpus, marker, perturb
 from ingest.catalog import load_catalog
-from assistant.indexing import ingest
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

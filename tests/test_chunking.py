@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.indexing import Prepared, prepare
 from assistant.settings import PROJECT_ROOT
 from ingest.catalog import load_catalog
 from ingest.chunking import chunk_sections, sentence_spans
 from ingest.clean import clean
-from assistant.indexing import Prepared, prepare
 from ingest.records import Chunk, DocumentMeta, Page, Section
 from ingest.sections import split_sections
 from ingest.tokens import count_tokens

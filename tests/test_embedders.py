@@ -21,9 +21,9 @@ from assistant.embeddings import (
     make_embedder,
 )
 from assistant.errors import RemissError
+from assistant.indexing import ingest
 from assistant.settings import Settings
 from assistant.store import Store
-from assistant.indexing import ingest
 
 
 def write_two_documents(corpus: Path) -> None:

@@ -17,9 +17,9 @@ from cli_process import cli_env, run_cli
 from corpus_text import seed_text
 
 from assistant.errors import EmbedderMismatchError
+from assistant.indexing import ingest
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import Store
-from assistant.indexing import ingest
 
 CORPUS = PROJECT_ROOT / "corpus"
 

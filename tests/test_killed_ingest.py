@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from cli_process import cli_command, cli_env
 
+from assistant.indexing import HEADER_RESERVE_TOKENS, ingest, prepare
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import ManifestEntry, Store
 from ingest.catalog import load_catalog
-from assistant.indexing import HEADER_RESERVE_TOKENS, ingest, prepare
 
 CORPUS = PROJECT_ROOT / "corpus"
 SOURCES = sorted(CORPUS.glob("*.txt"))

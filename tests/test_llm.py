@@ -10,11 +10,11 @@ import pytest
 from fake_openai import Delay, FakeOpenAI, Reply, Status, free_port
 
 from assistant.chain import Assistant
+from assistant.indexing import ingest
 from assistant.prompts import message
 from assistant.records import Answer
 from assistant.settings import Settings
 from assistant.store import Store
-from assistant.indexing import ingest
 
 MALMO_Q = "Vad tycker Malmö om riktade statsbidrag?"
 KEY = "sk-secret-test"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.indexing import prepare
 from ingest.catalog import load_catalog
 from ingest.clean import clean
 from ingest.loaders import LoadError, decode_text, load
-from assistant.indexing import prepare
 
 MAX = 10_000_000
 

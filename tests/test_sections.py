@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.indexing import Prepared, prepare
 from ingest.catalog import Catalog, load_catalog
 from ingest.clean import clean
-from assistant.indexing import Prepared, prepare
 from ingest.records import DocumentMeta, Page
 from ingest.sections import split_sections
 
