@@ -172,6 +172,10 @@ class ReaderLease:
         fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
         self._fh = fh
 
+    @property
+    def held(self) -> bool:
+        return self._fh is not None
+
     def release(self) -> None:
         if self._fh is not None:
             self._fh.close()

@@ -129,9 +129,12 @@ class _Handle:
     users: int = 0
     retired: bool = False
 
-    def close_if_unused(self) -> None:
-        if self.retired and self.users == 0:
+    def close_if_unused(self) -> bool:
+        """Release the lease once retired and unused; True when this call released it."""
+        if self.retired and self.users == 0 and self.lease.held:
             self.lease.release()
+            return True
+        return False
 
 
 class Store:
@@ -158,23 +161,29 @@ class Store:
 
     # -- opening ---------------------------------------------------------------------------
     def _open(self, number: int | None) -> _Handle:
-        """Open generation `number`, or the current one; holds its reader lease from before opening."""
+        """Open generation `number`, or the current one, holding its reader lease from before opening.
+
+        Without a number, the pointer is read again once the generation is open: if a rebuild switched
+        meanwhile (and may have deleted what we opened), open the new current one instead."""
         for _ in range(100):
             n = self._current() if number is None else number
             lease = ReaderLease(self.settings, n)
+            gen = generation(self.settings, n)
+            if number is None and n and gen.path is not None and not gen.path.exists() and self._current() != n:
+                lease.release()  # deleted after a switch we had not seen yet: do not create it again
+                continue
+            try:
+                client = self._server or _connect(self.settings, gen.path)
+                with self._server_errors():
+                    chunks = self._open_chunks(client, gen)
+                    manifest = client.get_or_create_collection(gen.manifest_collection, embedding_function=None)
+            except BaseException:
+                lease.release()
+                raise
             if number is not None or self._current() == n:
-                break  # the generation did not switch (and so was not deleted) while we took the lease
+                return _Handle(gen, client, chunks, manifest, lease, _REOPENS.get(str(gen.path), 0))
             lease.release()
-        gen = generation(self.settings, n)
-        try:
-            client = self._server or _connect(self.settings, gen.path)
-            with self._server_errors():
-                chunks = self._open_chunks(client, gen)
-                manifest = client.get_or_create_collection(gen.manifest_collection, embedding_function=None)
-        except BaseException:
-            lease.release()
-            raise
-        return _Handle(gen, client, chunks, manifest, lease, _REOPENS.get(str(gen.path), 0))
+        raise StoreUnavailableError(f"Indexet {self.settings.index_label} byter generation hela tiden; försök igen.")
 
     def _open_chunks(self, client: Any, gen: Generation) -> Any:
         name = gen.collection
@@ -229,6 +238,12 @@ class Store:
             self._handle.retired = True
             self._handle.close_if_unused()
 
+    def _retire(self, handle: _Handle) -> None:
+        """Let go of a replaced generation; the last reader to leave an old one deletes it (on disk)."""
+        if handle.close_if_unused() and self._server is None and not self._pinned:
+            with contextlib.suppress(Exception):  # best effort: otherwise the next writer removes it
+                remove_unused(self.settings, self._handle.generation.number, below_only=True)
+
     # -- following other processes ---------------------------------------------------------
     def _follow_generation(self, force: bool = False) -> None:
         """Reopen when a rebuild switched the current generation (on disk: checked on every read)."""
@@ -251,9 +266,6 @@ class Store:
         self._swap(new)
         self._manifest = _ManifestCache()
         self._lexical = None
-        if self._server is None:
-            with contextlib.suppress(Exception):  # best effort: a writer removes what is left
-                remove_unused(self.settings, new.generation.number, below_only=True)
 
     def _follow_other_processes(self, entries: dict[str, ManifestEntry]) -> None:
         """Reopen the on-disk index when another process changed it since this process last looked.
@@ -293,7 +305,7 @@ class Store:
         with self._lock:
             old, self._handle = self._handle, new
             old.retired = True
-            old.close_if_unused()
+            self._retire(old)
 
     # -- calling Chroma --------------------------------------------------------------------
     @contextlib.contextmanager
@@ -307,19 +319,21 @@ class Store:
         finally:
             with self._lock:
                 handle.users -= 1
-                handle.close_if_unused()
+                self._retire(handle)
 
     def _read(self, op: Callable[[_Handle], T]) -> T:
-        """Run a read; when its collection has gone (a rebuild switched), reopen the current generation once."""
-        for attempt in (0, 1):
+        """Run a read; when it fails because a rebuild switched generations under it, once more on the new one."""
+        try:
             with self._use() as handle, self._server_errors():
-                try:
-                    return op(handle)
-                except Exception as exc:
-                    if attempt or self._pinned or not _is_not_found(exc):
-                        raise
+                return op(handle)
+        except Exception as exc:
+            if self._pinned or not _answered_by_chroma(exc):
+                raise
             self._follow_generation(force=True)
-        raise AssertionError("unreachable")
+            if self._handle is handle:
+                raise  # the generation did not change: a real error
+        with self._use() as handle, self._server_errors():
+            return op(handle)
 
     def _write(self, op: Callable[[_Handle], T]) -> T:
         writelock.require(self.settings)
@@ -534,10 +548,12 @@ def _is_committed(meta: dict | None, committed: dict[str, ManifestEntry]) -> boo
     return entry is not None and entry.doc_hash == meta.get("doc_hash")
 
 
-def _is_not_found(exc: BaseException) -> bool:
-    from chromadb.errors import NotFoundError
+def _answered_by_chroma(exc: BaseException) -> bool:
+    """An error Chroma itself reported (a deleted collection: NotFoundError, or a missing segment while
+    it is being deleted), not a connection that failed or timed out."""
+    from chromadb.errors import ChromaError
 
-    return isinstance(exc, NotFoundError) or "does not exist" in str(exc)
+    return isinstance(exc, ChromaError) or isinstance(exc.__cause__, ChromaError)
 
 
 @contextlib.contextmanager
@@ -573,6 +589,7 @@ def _connect(settings: Settings, path: Path | None) -> Any:
 
 def _server_client(settings: Settings) -> Any:
     """The process's client of the Chroma server, with `chroma_timeout` on every call, checked alive."""
+    import chromadb.api.fastapi  # noqa: F401 - imported here, so the time limit below is for the server alone
     import httpx
 
     key = (settings.chroma_host, settings.chroma_port)

@@ -191,36 +191,34 @@ def test_a_second_writer_told_not_to_wait_refuses_clearly(
 def test_two_full_ingests_started_together_leave_a_whole_index(
     make_settings: Callable[..., Settings], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Two `remiss ingest` of a new corpus at the same moment, twice; later processes open and search it."""
+    """Two `remiss ingest` of a new corpus at the same moment; later processes open and search it."""
     settings = make_settings()
-    runs = 0
-    for round_ in range(2):
-        for n, doc_id in enumerate(SOURCES):
-            write_doc(settings.corpus_dir, doc_id, 1500 + 500 * round_, f"Runda {round_} markering {doc_id}.", n)
-        procs = [
-            subprocess.Popen(
-                cli_command("ingest", "--quiet"),
-                env=cli_env(settings),
-                cwd=tmp_path,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
-        results = [p.communicate(timeout=WAIT_LIMIT) for p in procs]
-        runs += len(procs)
-        for proc, (_, err) in zip(procs, results, strict=True):
-            assert proc.returncode == 0, err[-2000:]
-            assert "Traceback" not in err
-        store = fresh_store(settings)
-        assert sorted(store.manifest()) == sorted(SOURCES)
-        assert not lost_chunks(store)
-        assert store._chunks.count() == store.chunk_count()
-    search = run_cli(cli_env(settings), tmp_path, "search", "Runda 1 markering c-cks", "--json", timeout=WAIT_LIMIT)
+    for n, doc_id in enumerate(SOURCES):
+        write_doc(settings.corpus_dir, doc_id, 1500, f"Runda 0 markering {doc_id}.", n)
+    procs = [
+        subprocess.Popen(
+            cli_command("ingest", "--quiet"),
+            env=cli_env(settings),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=WAIT_LIMIT) for p in procs]
+    for proc, (_, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+        assert "Traceback" not in err
+    assert sum("En annan indexering pågår" in err for _, err in results) <= 1
+    store = fresh_store(settings)
+    assert sorted(store.manifest()) == sorted(SOURCES)
+    assert not lost_chunks(store)
+    assert store._chunks.count() == store.chunk_count()
+    search = run_cli(cli_env(settings), tmp_path, "search", "Runda 0 markering c-cks", "--json", timeout=WAIT_LIMIT)
     assert search.returncode == 0, search.stderr[-2000:]
     assert '"doc_id": "c-cks"' in search.stdout
-    report_figures(capsys, "two full ingests started together (2 rounds)", runs, runs, 0)
+    report_figures(capsys, "two full ingests started together", len(procs), len(procs), 0)
 
 
 def test_an_index_damaged_by_the_old_race_is_repaired_by_the_next_ingest(
@@ -353,8 +351,6 @@ def test_catalog_fields_of_the_wrong_type_warn_and_are_never_split_into_characte
     entry = Store(settings).manifest(fresh=True)["a-malmo"]
     assert entry.concerns == ("SOU 2018:47",)
     assert (entry.title, entry.date, entry.kind) == ("2018", "2018-10-30", "")
-    stats = run_cli(cli_env(settings), tmp_path, "stats", "--json", timeout=WAIT_LIMIT)
-    assert stats.returncode == 0 and '"documents": 1' in stats.stdout
 
 
 def test_writes_without_the_lock_are_refused(make_settings: Callable[..., Settings]) -> None:

@@ -92,3 +92,5 @@ def print_report(report: IngestReport, console: Console) -> None:
         f"{report.seconds:.1f}",
     )
     console.print(table)
+    if report.generation is not None:
+        console.print(f"Det ombyggda indexet (generation {report.generation}) är nu det som används.", highlight=False)
