@@ -23,3 +23,7 @@ class StoreUnavailableError(RemissError):
 
 class QuestionError(RemissError):
     """The question is empty, blank or too long."""
+
+
+class IndexBusyError(RemissError):
+    """Another process is writing the index (one writer at a time)."""

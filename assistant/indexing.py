@@ -1,7 +1,9 @@
 """Bring the index in step with the files: add new, replace changed, delete removed documents.
 
 Each document is processed on its own; a bad file is reported and skipped, and the version
-already indexed stays searchable. See `assistant.store` for why a killed run is safe.
+already indexed stays searchable. See `assistant.store` for why a killed run is safe. Every
+run holds the data dir's write lock (`assistant.writelock`); a rebuild writes a new generation
+beside the current one and switches to it at the end (`assistant.generations`).
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant import generations
 from assistant.embeddings import EmbeddingCache
+from assistant.errors import RemissError
 from assistant.sentences import sentence_texts
 from assistant.settings import Settings
-from assistant.store import Store, reset_index
+from assistant.store import Store, server_client, server_errors
+from assistant.writelock import write_lock
 from ingest.catalog import Catalog, document_id, load_catalog
 from ingest.chunking import chunk_sections
 from ingest.clean import clean
@@ -41,6 +46,8 @@ class IngestReport:
     chunks_written: int = 0
     embedded: int = 0
     garbage_collected: int = 0
+    generation: int | None = None  # a rebuild: the generation it built and switched to
+    generations_removed: list[int] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -67,24 +74,29 @@ class Progress:
     def embedded(self, n: int) -> None: ...
     def cached(self, n: int) -> None: ...  # passages whose vectors came from the cache
     def add_embedding_total(self, n: int) -> None: ...
+    def waiting(self, message: str) -> None: ...
     def stop(self) -> None: ...
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
-    """Files to ingest under the given files and folders; also returns the folders scanned."""
+    """Files to ingest under the given files and folders; also returns the folders scanned.
+
+    Files keep the path they were found under (a symlink stays the link, not its target), so a
+    removed link removes its document."""
     files: list[Path] = []
     roots: list[Path] = []
     for path in paths:
         if path.is_dir():
-            roots.append(path.resolve())
+            root = path.resolve()
+            roots.append(root)
             files.extend(
                 p
-                for p in sorted(path.rglob("*"))
+                for p in sorted(root.rglob("*"))
                 if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith(".")
             )
         else:
-            files.append(path)
-    return [f.resolve() if f.exists() else f for f in files], roots
+            files.append(path.absolute())
+    return files, roots
 
 
 def document_hash(data: bytes, meta: DocumentMeta, settings: Settings) -> str:
@@ -103,7 +115,12 @@ def prepare(
     doc_id: str | None = None,
 ) -> Prepared:
     """Load, clean, sectionise and chunk one file (no I/O besides reading it)."""
-    pages = load(path, int(settings.max_file_mb * 1_000_000))
+    pages = load(
+        path,
+        int(settings.max_file_mb * 1_000_000),
+        max_unpacked_bytes=int(settings.max_unpacked_mb * 1_000_000),
+        max_seconds=settings.max_parse_seconds,
+    )
     cleaned = clean(pages)
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
@@ -124,18 +141,73 @@ def ingest(
     store: Store | None = None,
     progress: Progress | None = None,
     rebuild: bool = False,
+    lock_wait: float | None = None,
 ) -> IngestReport:
-    """Index the files under `paths` (default: the corpus) incrementally; see module doc."""
-    started = time.perf_counter()
+    """Index the files under `paths` (default: the corpus) incrementally; see module doc.
+
+    Waits up to `lock_wait` seconds (default: REMISS_WRITE_LOCK_WAIT) for another writer."""
     progress = progress or Progress()
+    with write_lock(settings, lock_wait, progress.waiting):
+        if rebuild:
+            return _rebuild(settings, paths, store, progress)
+        store = store or Store(settings)
+        _remove_unread_generations(settings)
+        return _update(settings, paths, store, progress)
+
+
+def _remove_unread_generations(settings: Settings) -> int:
+    """Under the write lock nobody writes another generation: what is neither current nor read can go
+    (a rebuild that died, old generations whose readers have left). Returns the current number."""
+    server = server_client(settings)
+    with server_errors(settings):
+        current = generations.current_number(settings, server)
+        generations.remove_unused(settings, current, server)
+    return current
+
+
+def _rebuild(settings: Settings, paths: list[Path] | None, readers: Store | None, progress: Progress) -> IngestReport:
+    """Build the next generation from the files, switch to it, then delete the old ones nobody reads."""
+    current = _remove_unread_generations(settings)
+    server = server_client(settings)
+    with server_errors(settings):
+        present = generations.present_numbers(settings, server)
+    target = generations.generation(settings, max({current, *present}) + 1)
+    store = Store(settings, generation=target)
+    try:
+        report = _update(settings, paths, store, progress)
+        if not report.added:  # a wrong folder, or every file bad: keep the index that works
+            report.failed.append(
+                (str(settings.corpus_dir if not paths else paths[0]), "ombyggnaden gav inga dokument; indexet behölls")
+            )
+            return report
+        with server_errors(settings):
+            generations.switch(settings, target.number, server)
+    finally:
+        store.close()
+    if readers is not None:
+        readers.manifest(fresh=True)  # the caller's own store follows the switch at once
+    with server_errors(settings):
+        removed = generations.remove_unused(settings, target.number, server)
+        left = generations.present_numbers(settings, server) - {target.number}
+    if left:
+        report.warnings.append(
+            "Den tidigare versionen av indexet läses fortfarande av en annan process (till exempel remiss serve); "
+            "den tas bort när processen har bytt till det nya indexet."
+        )
+    report.generation = target.number
+    report.generations_removed = removed
+    return report
+
+
+def _update(settings: Settings, paths: list[Path] | None, store: Store, progress: Progress) -> IngestReport:
+    started = time.perf_counter()
     report = IngestReport()
-    if rebuild and store is not None:
-        store.reset()
-    elif rebuild:
-        reset_index(settings)
-    store = store or Store(settings)
-    report.garbage_collected = store.collect_garbage()
+    garbage = store.collect_garbage()
+    report.garbage_collected = garbage.removed
+    for doc_id, (have, want) in sorted(garbage.damaged.items()):
+        report.warnings.append(f"{doc_id}: indexet saknade {want - have} av {want} stycken; dokumentet indexeras om.")
     catalog = load_catalog(settings.catalog_path)
+    report.warnings.extend(catalog.warnings)
     files, roots = discover(paths or [settings.corpus_dir])
     report.warnings.extend(missing_from_catalog(catalog, files, roots, settings.corpus_dir))
     committed = store.manifest(fresh=True)
@@ -143,9 +215,10 @@ def ingest(
     progress.start(len(files))
     seen: set[str] = set()
     ids = unique_ids(files)
+    damaged = set(garbage.damaged)
     try:
         for path in files:
-            _ingest_one(path, ids[path], catalog, settings, store, cache, committed, seen, report, progress)
+            _ingest_one(path, ids[path], catalog, settings, store, cache, committed, damaged, seen, report, progress)
             progress.file_done(path.name)
         for doc_id, entry in committed.items():
             source = Path(entry.source)
@@ -196,17 +269,20 @@ def _ingest_one(
     store: Store,
     cache: EmbeddingCache,
     committed: dict,
+    damaged: set[str],
     seen: set[str],
     report: IngestReport,
     progress: Progress,
 ) -> None:
     seen.add(doc_id)
+    entry = committed.get(doc_id)
+    whole = doc_id not in damaged
     try:
         if not path.is_file():
             raise LoadError(path, "filen finns inte")
-        entry = committed.get(doc_id)
         if (
-            entry is not None
+            whole
+            and entry is not None
             and entry.source == str(path)
             and _quick_hash_matches(path, doc_id, catalog, settings, entry.doc_hash)
         ):
@@ -215,13 +291,18 @@ def _ingest_one(
         embedder = store.embedder
         window = embedder.max_tokens - HEADER_RESERVE_TOKENS
         prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window, doc_id)
+    except RemissError:
+        raise  # the embedder or the store, not the file
     except LoadError as exc:
         report.failed.append((str(exc.path), exc.reason))
         return
     except OSError as exc:
         report.failed.append((str(path), f"kan inte läsas ({exc.strerror or exc})"))
         return
-    if entry is not None and entry.doc_hash == prepared.doc_hash:
+    except Exception as exc:  # cleaning, sections or chunks choked on what the parser gave: still this file's error
+        report.failed.append((str(path), f"oväntat fel när filen bearbetades ({type(exc).__name__}: {exc})"))
+        return
+    if whole and entry is not None and entry.doc_hash == prepared.doc_hash:
         report.unchanged.append(doc_id)
         return
     if not prepared.meta.catalogued:

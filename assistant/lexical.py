@@ -7,8 +7,10 @@ so it is rebuilt whenever the collection changes and is always in step with it.
 from __future__ import annotations
 
 import math
+import os
 import pickle
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,7 +102,7 @@ class LexicalIndex:
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")  # several processes may save at once
         with tmp.open("wb") as fh:
             pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(path)

@@ -43,6 +43,17 @@ class Settings(BaseSettings):
     )
     prompts_dir: Path = Field(default=PROJECT_ROOT / "prompts", description="Prompt files.")
     max_file_mb: float = Field(default=50.0, description="Larger files are refused.")
+    max_unpacked_mb: float = Field(
+        default=200.0, gt=0, description="DOCX files that unpack to more are refused (zip bombs), before parsing."
+    )
+    max_parse_seconds: float = Field(
+        default=60.0, gt=0, description="Seconds one file may take to parse; a slower file is skipped with an error."
+    )
+    write_lock_wait: float = Field(
+        default=600.0,
+        ge=0,
+        description="Seconds a second writer (ingest, rebuild) waits for the running one before refusing; 0 = refuse.",
+    )
 
     # Chunking
     chunk_tokens: int = Field(default=384, ge=32, le=480, description="Max tokens per chunk.")
@@ -67,6 +78,9 @@ class Settings(BaseSettings):
     chroma_host: str = Field(default="", description="Chroma server host; empty = on-disk store.")
     chroma_port: int = Field(default=8000, description="Chroma server port.")
     collection: str = Field(default="remiss", description="Chroma collection name.")
+    chroma_timeout: float = Field(
+        default=20.0, gt=0, description="Seconds one call to the Chroma server may take before it counts as down."
+    )
 
     # Retrieval
     top_k: int = Field(default=6, ge=1, le=50, description="Passages per answer.")

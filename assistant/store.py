@@ -1,9 +1,14 @@
 """The index: a Chroma collection of chunks, a manifest of committed documents, and BM25.
 
 A document becomes visible only when its manifest record is written (the commit point):
-its new chunks are upserted first under ids that include the document hash, then the
+its new chunks are upserted first under ids that include the document hash, checked, then the
 manifest is updated, then the old version's chunks are deleted. A process killed at any
-step leaves the previously committed version searchable; the next ingest cleans up.
+step leaves the previously committed version searchable; the next ingest cleans up. Writes
+happen only under the data dir's write lock (`assistant.writelock`), so no clean-up ever
+meets another writer's uncommitted chunks.
+
+The store reads the current generation (`assistant.generations`) and follows a rebuild's
+switch to a new one; a search under way finishes on the generation it started on.
 """
 
 from __future__ import annotations
@@ -11,25 +16,37 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from assistant import writelock
 from assistant.embeddings import EmbeddingBackend, embedder_identity, make_embedder
-from assistant.errors import EmbedderMismatchError, StoreUnavailableError
+from assistant.errors import EmbedderMismatchError, RemissError, StoreUnavailableError
+from assistant.generations import Generation, ReaderLease, current_number, generation, lexical_path, remove_unused
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
 from ingest.records import Chunk, DocumentMeta
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 _BATCH = 256
-# Per on-disk index: the committed (doc, hash) pairs this process's Chroma copy holds, and how
-# often that copy was dropped because another process wrote (see _follow_other_processes).
+# Per on-disk generation folder: the committed (doc, hash) pairs this process's Chroma copy holds,
+# and how often that copy was dropped because another process wrote (see _follow_other_processes).
 _SEEN: dict[str, dict[str, str]] = {}
-_GENERATION: dict[str, int] = {}
+_REOPENS: dict[str, int] = {}
 _MANIFEST_TTL_SECONDS = 5.0
+# One HTTP client per Chroma server and process (each new chromadb client starts a System of its own).
+_SERVER_CLIENTS: dict[tuple[str, int], Any] = {}
+_SERVER_GUARD = threading.Lock()
+# Errors of our own making (or of the caller's arguments), not of the server.
+_NOT_SERVER_ERRORS = (KeyError, ValueError, TypeError, RuntimeError, RemissError)
 
 
 @dataclass(frozen=True)
@@ -91,44 +108,117 @@ class _ManifestCache:
     loaded_at: float = 0.0
 
 
-class Store:
-    """Chroma (on disk or a server) + manifest + lexical index, behind one small interface."""
+@dataclass(frozen=True)
+class GarbageReport:
+    """What the clean-up before an ingest found: leftover chunks deleted, committed documents missing chunks."""
 
-    def __init__(self, settings: Settings, embedder: EmbeddingBackend | None = None) -> None:
+    removed: int = 0
+    damaged: dict[str, tuple[int, int]] = field(default_factory=dict)  # doc id -> (chunks present, chunks committed)
+
+
+@dataclass(eq=False)
+class _Handle:
+    """One opened generation: its client, its two collections, the reader lease, and the calls using it."""
+
+    generation: Generation
+    client: Any
+    chunks: Any
+    manifest: Any
+    lease: ReaderLease
+    reopens: int
+    users: int = 0
+    retired: bool = False
+
+    def close_if_unused(self) -> bool:
+        """Release the lease once retired and unused; True when this call released it."""
+        if self.retired and self.users == 0 and self.lease.held:
+            self.lease.release()
+            return True
+        return False
+
+
+class Store:
+    """Chroma (on disk or a server) + manifest + lexical index, behind one small interface.
+
+    `generation` pins the store to one generation (a rebuild writing the next one); without it
+    the store follows the current generation."""
+
+    def __init__(
+        self, settings: Settings, embedder: EmbeddingBackend | None = None, generation: Generation | None = None
+    ) -> None:
         self.settings = settings
         self._embedder = embedder
-        self._client = _connect(settings)
         self._identity = embedder.identity if embedder else embedder_identity(settings)
-        self._chunks = self._open_chunks()
-        self._manifest_col = self._client.get_or_create_collection(
-            f"{settings.collection}-manifest", embedding_function=None
-        )
+        self._lock = threading.RLock()
         self._manifest = _ManifestCache()
         self._lexical: LexicalIndex | None = None
-        self._lock = threading.RLock()
         self._wrote = False  # our own writes change the manifest; other processes' writes do too
-        self._generation = _GENERATION.get(str(settings.index_dir), 0)
+        self._pinned = generation is not None
+        self._refused: int | None = None  # a newer generation built with another embedder than ours
+        self._server = _server_client(settings) if settings.chroma_host else None
+        self._checked_at = time.monotonic()
+        self._handle = self._open(generation.number if generation else None)
 
     # -- opening ---------------------------------------------------------------------------
-    def _open_chunks(self) -> Any:
-        name = self.settings.collection
-        existing = {c.name if hasattr(c, "name") else str(c) for c in self._client.list_collections()}
+    def _open(self, number: int | None) -> _Handle:
+        """Open generation `number`, or the current one, holding its reader lease from before opening.
+
+        Without a number, the pointer is read again once the generation is open: if a rebuild switched
+        meanwhile (and may have deleted what we opened), open the new current one instead."""
+        for _ in range(100):
+            n = self._current() if number is None else number
+            lease = ReaderLease(self.settings, n)
+            gen = generation(self.settings, n)
+            if number is None and n and gen.path is not None and not gen.path.exists() and self._current() != n:
+                lease.release()  # deleted after a switch we had not seen yet: do not create it again
+                continue
+            try:
+                client = self._server or _connect(self.settings, gen.path)
+                with self._server_errors():
+                    chunks = self._open_chunks(client, gen)
+                    manifest = client.get_or_create_collection(gen.manifest_collection, embedding_function=None)
+            except BaseException:
+                lease.release()
+                raise
+            if number is not None or self._current() == n:
+                return _Handle(gen, client, chunks, manifest, lease, _REOPENS.get(str(gen.path), 0))
+            lease.release()
+        raise StoreUnavailableError(f"Indexet {self.settings.index_label} byter generation hela tiden; försök igen.")
+
+    def _open_chunks(self, client: Any, gen: Generation) -> Any:
+        name = gen.collection
+        existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
         if name in existing:
-            col = self._client.get_collection(name, embedding_function=None)
-            stored = (col.metadata or {}).get("embedder")
-            if stored and stored != self._identity:
-                raise EmbedderMismatchError(
-                    f"Indexet {self.settings.index_label} byggdes med inbäddningen '{stored}' "
-                    f"({(col.metadata or {}).get('dimension', '?')} dimensioner), men inställningen "
-                    f"REMISS_EMBEDDER ger '{self._identity}'. Bygg om indexet med `remiss ingest --rebuild`, "
-                    "eller ställ tillbaka REMISS_EMBEDDER/REMISS_EMBED_MODEL."
+            col = client.get_collection(name, embedding_function=None)
+        else:
+            try:
+                col = client.create_collection(
+                    name, embedding_function=None, metadata={"hnsw:space": "cosine", "embedder": self._identity}
                 )
-            return col
-        return self._client.create_collection(
-            name,
-            embedding_function=None,
-            metadata={"hnsw:space": "cosine", "embedder": self._identity},
-        )
+            except Exception:  # created by another process a moment ago
+                col = client.get_collection(name, embedding_function=None)
+        stored = (col.metadata or {}).get("embedder")
+        if stored and stored != self._identity:
+            raise EmbedderMismatchError(
+                f"Indexet {self.settings.index_label} byggdes med inbäddningen '{stored}' "
+                f"({(col.metadata or {}).get('dimension', '?')} dimensioner), men inställningen "
+                f"REMISS_EMBEDDER ger '{self._identity}'. Bygg om indexet med `remiss ingest --rebuild`, "
+                "eller ställ tillbaka REMISS_EMBEDDER/REMISS_EMBED_MODEL."
+            )
+        return col
+
+    def _current(self) -> int:
+        with self._server_errors():
+            return current_number(self.settings, self._server)
+
+    @property
+    def generation(self) -> int:
+        """The number of the generation this store reads now."""
+        return self._handle.generation.number
+
+    @property
+    def _chunks(self) -> Any:
+        return self._handle.chunks
 
     @property
     def embedder(self) -> EmbeddingBackend:
@@ -138,44 +228,44 @@ class Store:
                 raise EmbedderMismatchError(f"Inbäddningen '{self._embedder.identity}' är inte '{self._identity}'.")
         return self._embedder
 
-    def _record_dimension(self, dimension: int) -> None:
-        meta = dict(self._chunks.metadata or {})
-        if meta.get("dimension") != dimension:
-            meta.pop("hnsw:space", None)
-            meta["dimension"] = dimension
-            self._chunks.modify(metadata=meta)
-
-    @contextlib.contextmanager
-    def _server_errors(self) -> Iterator[None]:
-        """A Chroma server that stops answering mid-session becomes one clear, typed error."""
-        try:
-            yield
-        except Exception as exc:
-            if not self.settings.chroma_host or isinstance(exc, (KeyError, ValueError, TypeError)):
-                raise
-            raise StoreUnavailableError(
-                f"Chroma-servern på http://{self.settings.chroma_host}:{self.settings.chroma_port} svarar inte "
-                f"({type(exc).__name__}). Försök igen om en stund, eller starta servern."
-            ) from exc
-
     @property
     def embedder_label(self) -> str:
-        return str((self._chunks.metadata or {}).get("embedder", self._identity))
+        return str((self._handle.chunks.metadata or {}).get("embedder", self._identity))
 
-    # -- manifest --------------------------------------------------------------------------
-    def manifest(self, fresh: bool = False) -> dict[str, ManifestEntry]:
-        """Committed documents by id (cached briefly; other processes may ingest)."""
+    def close(self) -> None:
+        """Release this store's hold on its generation (so a rebuild can delete it)."""
         with self._lock:
-            if fresh or time.monotonic() - self._manifest.loaded_at > _MANIFEST_TTL_SECONDS:
-                with self._server_errors():
-                    got = self._manifest_col.get(include=["metadatas"])
-                pairs = zip(got["ids"], got["metadatas"] or [], strict=True)
-                entries = {i: ManifestEntry.from_metadata(i, m) for i, m in pairs}
-                if not self.settings.chroma_host:
-                    self._follow_other_processes(entries)
-                self._wrote = False
-                self._manifest = _ManifestCache(entries, time.monotonic())
-            return self._manifest.entries
+            self._handle.retired = True
+            self._handle.close_if_unused()
+
+    def _retire(self, handle: _Handle) -> None:
+        """Let go of a replaced generation; the last reader to leave an old one deletes it (on disk)."""
+        if handle.close_if_unused() and self._server is None and not self._pinned:
+            with contextlib.suppress(Exception):  # best effort: otherwise the next writer removes it
+                remove_unused(self.settings, self._handle.generation.number, below_only=True)
+
+    # -- following other processes ---------------------------------------------------------
+    def _follow_generation(self, force: bool = False) -> None:
+        """Reopen when a rebuild switched the current generation (on disk: checked on every read)."""
+        if self._pinned:
+            return
+        if self._server is not None and not force and time.monotonic() - self._checked_at < _MANIFEST_TTL_SECONDS:
+            return
+        number = self._current()
+        self._checked_at = time.monotonic()
+        if number in (self._handle.generation.number, self._refused):
+            return
+        try:
+            new = self._open(None)
+        except EmbedderMismatchError as exc:
+            if self._server is not None:
+                raise  # the old collections are gone on a server
+            self._refused = number
+            log.warning("%s Svarar från den tidigare generationen av indexet tills appen startas om.", exc)
+            return
+        self._swap(new)
+        self._manifest = _ManifestCache()
+        self._lexical = None
 
     def _follow_other_processes(self, entries: dict[str, ManifestEntry]) -> None:
         """Reopen the on-disk index when another process changed it since this process last looked.
@@ -186,23 +276,87 @@ class Store:
         """
         from chromadb.api.shared_system_client import SharedSystemClient
 
-        key = str(self.settings.index_dir)
+        gen = self._handle.generation
+        key = str(gen.path)
         signature = {d: e.doc_hash for d, e in entries.items()}
         known = _SEEN.get(key)
         if known is not None and known != signature and not self._wrote:
             # Forget (not stop) the cached copy: other stores in this process may still hold it.
             SharedSystemClient._identifier_to_refcount.pop(key, None)
             SharedSystemClient._identifier_to_system.pop(key, None)
-            _GENERATION[key] = _GENERATION.get(key, 0) + 1
+            _REOPENS[key] = _REOPENS.get(key, 0) + 1
         _SEEN[key] = signature
-        if self._generation != _GENERATION.get(key, 0):
-            self._client = _connect(self.settings)
-            self._generation = _GENERATION.get(key, 0)
-            self._chunks = self._client.get_collection(self.settings.collection, embedding_function=None)
-            self._manifest_col = self._client.get_collection(
-                f"{self.settings.collection}-manifest", embedding_function=None
+        if self._handle.reopens != _REOPENS.get(key, 0):
+            client = _connect(self.settings, gen.path)
+            lease = ReaderLease(self.settings, gen.number)
+            self._swap(
+                _Handle(
+                    gen,
+                    client,
+                    client.get_collection(gen.collection, embedding_function=None),
+                    client.get_collection(gen.manifest_collection, embedding_function=None),
+                    lease,
+                    _REOPENS.get(key, 0),
+                )
             )
             self._lexical = None
+
+    def _swap(self, new: _Handle) -> None:
+        with self._lock:
+            old, self._handle = self._handle, new
+            old.retired = True
+            self._retire(old)
+
+    # -- calling Chroma --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _use(self) -> Iterator[_Handle]:
+        """The current generation, kept open (its lease held) until the call is done."""
+        with self._lock:
+            handle = self._handle
+            handle.users += 1
+        try:
+            yield handle
+        finally:
+            with self._lock:
+                handle.users -= 1
+                self._retire(handle)
+
+    def _read(self, op: Callable[[_Handle], T]) -> T:
+        """Run a read; when it fails because a rebuild switched generations under it, once more on the new one."""
+        try:
+            with self._use() as handle, self._server_errors():
+                return op(handle)
+        except Exception as exc:
+            if self._pinned or not _answered_by_chroma(exc):
+                raise
+            self._follow_generation(force=True)
+            if self._handle is handle:
+                raise  # the generation did not change: a real error
+        with self._use() as handle, self._server_errors():
+            return op(handle)
+
+    def _write(self, op: Callable[[_Handle], T]) -> T:
+        writelock.require(self.settings)
+        with self._use() as handle, self._server_errors():
+            return op(handle)
+
+    def _server_errors(self) -> contextlib.AbstractContextManager[None]:
+        return server_errors(self.settings)
+
+    # -- manifest --------------------------------------------------------------------------
+    def manifest(self, fresh: bool = False) -> dict[str, ManifestEntry]:
+        """Committed documents by id (cached briefly; other processes may ingest or rebuild)."""
+        with self._lock:
+            self._follow_generation(force=fresh)
+            if fresh or time.monotonic() - self._manifest.loaded_at > _MANIFEST_TTL_SECONDS:
+                got = self._read(lambda h: h.manifest.get(include=["metadatas"]))
+                pairs = zip(got["ids"], got["metadatas"] or [], strict=True)
+                entries = {i: ManifestEntry.from_metadata(i, m) for i, m in pairs}
+                if self._server is None:
+                    self._follow_other_processes(entries)
+                self._wrote = False
+                self._manifest = _ManifestCache(entries, time.monotonic())
+            return self._manifest.entries
 
     def speaker_names(self) -> tuple[set[str], set[str]]:
         """The organisations and the speaking bodies of the committed documents."""
@@ -215,26 +369,33 @@ class Store:
         return hashlib.sha1(json.dumps([self.embedder_label, pairs]).encode()).hexdigest()[:16]
 
     def document_text(self, doc_id: str) -> str:
-        got = self._manifest_col.get(ids=[doc_id], include=["documents"])
+        got = self._read(lambda h: h.manifest.get(ids=[doc_id], include=["documents"]))
         docs = got.get("documents") or []
         return docs[0] if docs else ""
 
-    # -- writing ---------------------------------------------------------------------------
+    # -- writing (only under the write lock) -----------------------------------------------
     def add_chunks(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Upsert chunks (invisible until their document is committed)."""
-        if vectors:
-            self._record_dimension(len(vectors[0]))
-        for b in range(0, len(chunks), _BATCH):
-            part = chunks[b : b + _BATCH]
-            self._chunks.upsert(
-                ids=[c.id for c in part],
-                embeddings=[list(v) for v in vectors[b : b + _BATCH]],
-                documents=[c.text for c in part],
-                metadatas=[c.metadata() for c in part],
-            )
+
+        def write(h: _Handle) -> None:
+            if vectors:
+                _record_dimension(h.chunks, len(vectors[0]))
+            for b in range(0, len(chunks), _BATCH):
+                part = chunks[b : b + _BATCH]
+                h.chunks.upsert(
+                    ids=[c.id for c in part],
+                    embeddings=[list(v) for v in vectors[b : b + _BATCH]],
+                    documents=[c.text for c in part],
+                    metadatas=[c.metadata() for c in part],
+                )
+
+        self._write(write)
 
     def commit_document(self, meta: DocumentMeta, doc_hash: str, text: str, chunks: Sequence[Chunk]) -> None:
-        """Make this version of the document the visible one, then drop older chunks."""
+        """Make this version of the document the visible one, then drop older chunks.
+
+        The manifest record is written only when every chunk of the version is in the collection,
+        so a commit never points at chunks that are not there."""
         bodies = tuple(dict.fromkeys(c.body for c in chunks))
         entry = ManifestEntry(
             doc_id=meta.doc_id,
@@ -251,43 +412,56 @@ class Store:
             n_chunks=len(chunks),
             catalogued=meta.catalogued,
         )
-        self._manifest_col.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[entry.metadata()])
-        self._chunks.delete(where={"$and": [{"doc_id": meta.doc_id}, {"doc_hash": {"$ne": doc_hash}}]})
+
+        def write(h: _Handle) -> None:
+            present = h.chunks.get(ids=[c.id for c in chunks], include=[])["ids"]
+            if len(present) != len(chunks):
+                raise RuntimeError(
+                    f"{meta.doc_id}: {len(chunks) - len(present)} of {len(chunks)} chunks vanished before the commit"
+                )
+            h.manifest.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[entry.metadata()])
+            h.chunks.delete(where={"$and": [{"doc_id": meta.doc_id}, {"doc_hash": {"$ne": doc_hash}}]})
+
+        self._write(write)
         self._invalidate()
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: first from the manifest (invisible at once), then its chunks."""
-        self._manifest_col.delete(ids=[doc_id])
-        self._chunks.delete(where={"doc_id": doc_id})
+
+        def write(h: _Handle) -> None:
+            h.manifest.delete(ids=[doc_id])
+            h.chunks.delete(where={"doc_id": doc_id})
+
+        self._write(write)
         self._invalidate()
 
-    def collect_garbage(self) -> int:
-        """Delete chunks no committed document owns (left by a killed ingest). Returns count."""
+    def collect_garbage(self) -> GarbageReport:
+        """Delete chunks of versions no committed document owns (left by a killed ingest), and find
+        committed documents that miss chunks. Runs under the write lock, so no other writer's
+        not-yet-committed chunks can be among those deleted."""
         committed = self.manifest(fresh=True)
-        got = self._chunks.get(include=["metadatas"])
-        stale = [
-            i
-            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True)
-            if committed.get(str(m.get("doc_id"))) is None or committed[str(m["doc_id"])].doc_hash != m.get("doc_hash")
-        ]
-        for b in range(0, len(stale), _BATCH):
-            self._chunks.delete(ids=stale[b : b + _BATCH])
-        return len(stale)
 
-    def reset(self) -> None:
-        """Drop the whole index (for a rebuild with another embedder)."""
-        for name in (self.settings.collection, f"{self.settings.collection}-manifest"):
-            with contextlib.suppress(Exception):
-                self._client.delete_collection(name)
-        self._chunks = self._client.create_collection(
-            self.settings.collection,
-            embedding_function=None,
-            metadata={"hnsw:space": "cosine", "embedder": self._identity},
-        )
-        self._manifest_col = self._client.get_or_create_collection(
-            f"{self.settings.collection}-manifest", embedding_function=None
-        )
-        self._invalidate()
+        def write(h: _Handle) -> GarbageReport:
+            got = h.chunks.get(include=["metadatas"])
+            present: Counter[tuple[str, str]] = Counter()
+            stale = []
+            for i, m in zip(got["ids"], got["metadatas"] or [], strict=True):
+                doc_id, doc_hash = str((m or {}).get("doc_id")), (m or {}).get("doc_hash")
+                entry = committed.get(doc_id)
+                if entry is None or entry.doc_hash != doc_hash:
+                    stale.append(i)
+                else:
+                    present[(doc_id, entry.doc_hash)] += 1
+            for b in range(0, len(stale), _BATCH):
+                h.chunks.delete(ids=stale[b : b + _BATCH])
+            damaged = {
+                d: (present[(d, e.doc_hash)], e.n_chunks)
+                for d, e in committed.items()
+                if present[(d, e.doc_hash)] != e.n_chunks
+            }
+            return GarbageReport(len(stale), damaged)
+
+        return self._write(write)
 
     def _invalidate(self) -> None:
         with self._lock:
@@ -298,7 +472,7 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
     def committed_chunks(self) -> list[Chunk]:
         committed = self.manifest()
-        got = self._chunks.get(include=["documents", "metadatas"])
+        got = self._read(lambda h: h.chunks.get(include=["documents", "metadatas"]))
         chunks = [
             Chunk.from_metadata(i, d, m)
             for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
@@ -311,18 +485,23 @@ class Store:
 
     def dense_search(self, vector: Sequence[float], k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
         """Top-k committed chunks by cosine similarity (1 - distance)."""
-        with self._server_errors():
-            total = self._chunks.count()
-        if total == 0:
-            return []
-        with self._server_errors():
-            got = self._chunks.query(
+        committed = self.manifest()
+
+        def query(h: _Handle) -> dict[str, Any] | None:
+            total = h.chunks.count()
+            if total == 0:
+                return None
+            return h.chunks.query(
                 query_embeddings=[list(vector)],
                 n_results=min(total, k + 8),
                 where=where or None,
                 include=["documents", "metadatas", "distances"],
             )
-        committed = self.manifest()
+
+        got = self._read(query)
+        if got is None:
+            return []
+        committed = self.manifest()  # the generation may have switched during the query
         out: list[tuple[Chunk, float]] = []
         for i, d, m, dist in zip(
             got["ids"][0],
@@ -351,8 +530,15 @@ class Store:
             return index
 
     def _lexical_path(self) -> Path:
-        safe = self.settings.index_label.replace("/", "_").replace(":", "_").replace(" ", "_")
-        return self.settings.data_dir / "lexical" / f"{hashlib.sha1(safe.encode()).hexdigest()[:12]}.pkl"
+        return lexical_path(self.settings, self._handle.generation.number)
+
+
+def _record_dimension(chunks: Any, dimension: int) -> None:
+    meta = dict(chunks.metadata or {})
+    if meta.get("dimension") != dimension:
+        meta.pop("hnsw:space", None)
+        meta["dimension"] = dimension
+        chunks.modify(metadata=meta)
 
 
 def _is_committed(meta: dict | None, committed: dict[str, ManifestEntry]) -> bool:
@@ -362,29 +548,96 @@ def _is_committed(meta: dict | None, committed: dict[str, ManifestEntry]) -> boo
     return entry is not None and entry.doc_hash == meta.get("doc_hash")
 
 
-def reset_index(settings: Settings) -> None:
-    """Delete the collections without opening them, so a rebuild works with another embedder."""
-    client = _connect(settings)
-    for name in (settings.collection, f"{settings.collection}-manifest"):
-        with contextlib.suppress(Exception):  # absent is fine
-            client.delete_collection(name)
+def _answered_by_chroma(exc: BaseException) -> bool:
+    """An error Chroma itself reported (a deleted collection: NotFoundError, or a missing segment while
+    it is being deleted), not a connection that failed or timed out."""
+    from chromadb.errors import ChromaError
+
+    return isinstance(exc, ChromaError) or isinstance(exc.__cause__, ChromaError)
 
 
-def _connect(settings: Settings) -> Any:
+@contextlib.contextmanager
+def server_errors(settings: Settings) -> Iterator[None]:
+    """A Chroma server that stops answering (dead, frozen, gone) becomes one clear, typed error."""
+    try:
+        yield
+    except Exception as exc:
+        if not settings.chroma_host or isinstance(exc, _NOT_SERVER_ERRORS):
+            raise
+        raise StoreUnavailableError(
+            f"Chroma-servern på http://{settings.chroma_host}:{settings.chroma_port} svarar inte "
+            f"({type(exc).__name__}). Försök igen om en stund, eller starta servern."
+        ) from exc
+
+
+def server_client(settings: Settings) -> Any | None:
+    """The Chroma server's client, or None for the on-disk index."""
+    return _server_client(settings) if settings.chroma_host else None
+
+
+def _connect(settings: Settings, path: Path | None) -> Any:
+    """The Chroma client of an on-disk generation folder, or of the server."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
+        return _server_client(settings)
+    assert path is not None
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+
+
+def _server_client(settings: Settings) -> Any:
+    """The process's client of the Chroma server, with `chroma_timeout` on every call, checked alive."""
+    import chromadb.api.fastapi  # noqa: F401 - imported here, so the time limit below is for the server alone
+    import httpx
+
+    key = (settings.chroma_host, settings.chroma_port)
+    try:
+        with _SERVER_GUARD:
+            client = _SERVER_CLIENTS.get(key)
+        if client is None:
+            client = _within(settings.chroma_timeout, lambda: _new_server_client(settings))
+            with _SERVER_GUARD:
+                client = _SERVER_CLIENTS.setdefault(key, client)
+        session = getattr(getattr(client, "_server", None), "_session", None)
+        if session is not None:  # chromadb sets no timeout at all; a frozen server would hang every call
+            session.timeout = httpx.Timeout(settings.chroma_timeout)
+        client.heartbeat()
+    except Exception as exc:
+        raise StoreUnavailableError(
+            f"Chroma-servern på http://{settings.chroma_host}:{settings.chroma_port} svarar inte ({exc}). "
+            "Starta den (`chroma run --path DIR --host 127.0.0.1 --port PORT`) eller töm "
+            "REMISS_CHROMA_HOST för att använda indexet på disk."
+        ) from exc
+    return client
+
+
+def _new_server_client(settings: Settings) -> Any:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.HttpClient(
+        host=settings.chroma_host, port=settings.chroma_port, settings=ChromaSettings(anonymized_telemetry=False)
+    )
+
+
+def _within(seconds: float, make: Callable[[], T]) -> T:
+    """Run `make` in a helper thread and give up after `seconds` (creating a chromadb client already
+    calls the server, before any timeout can be set)."""
+    result: dict[str, Any] = {}
+
+    def run() -> None:
         try:
-            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-            client.heartbeat()
-        except Exception as exc:
-            raise StoreUnavailableError(
-                f"Chroma-servern på http://{settings.chroma_host}:{settings.chroma_port} svarar inte ({exc}). "
-                "Starta den (`chroma run --path DIR --host 127.0.0.1 --port PORT`) eller töm "
-                "REMISS_CHROMA_HOST för att använda indexet på disk."
-            ) from exc
-        return client
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+            result["value"] = make()
+        except BaseException as exc:
+            result["error"] = exc
+
+    worker = threading.Thread(target=run, name="chroma-connect", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"inget svar på {seconds:g} s")
+    if "error" in result:
+        raise result["error"]
+    return result["value"]

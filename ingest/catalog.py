@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ingest.records import Block, DocumentMeta
 
 REQUIRED_FIELDS = ("file", "title", "organisation")
+TEXT_FIELDS = ("file", "title", "organisation", "body", "kind", "date", "reference", "original_file", "speakers_after")
 
 
 class CatalogError(Exception):
@@ -18,8 +21,9 @@ class CatalogError(Exception):
 
 @dataclass(frozen=True)
 class Catalog:
-    entries: dict[str, dict]  # file name -> raw entry
+    entries: dict[str, dict]  # file name -> entry, every field of the type it should have
     path: Path | None
+    warnings: tuple[str, ...] = ()  # fields of the wrong type, and what was done with them
 
     def meta_for(
         self, path: Path, source: str, first_blocks: tuple[Block, ...], doc_id: str | None = None
@@ -39,26 +43,28 @@ class Catalog:
                 original_file=path.name,
                 catalogued=False,
             )
-        speakers = entry.get("speakers", {}) or {}
         return DocumentMeta(
             doc_id=doc_id,
             source=source,
-            title=str(entry["title"]),
-            organisation=str(entry["organisation"]),
-            body=str(entry.get("body") or entry["organisation"]),
-            kind=str(entry.get("kind", "")),
-            date=str(entry.get("date", "")),
-            reference=str(entry.get("reference", "")),
-            concerns=tuple(str(c) for c in entry.get("concerns", [])),
-            original_file=str(entry.get("original_file", path.name)),
-            speakers=tuple((str(k), str(v)) for k, v in speakers.items()),
-            speakers_after=str(entry.get("speakers_after", "")),
+            title=entry["title"],
+            organisation=entry["organisation"],
+            body=entry.get("body") or entry["organisation"],
+            kind=entry.get("kind", ""),
+            date=entry.get("date", ""),
+            reference=entry.get("reference", ""),
+            concerns=tuple(entry.get("concerns", [])),
+            original_file=entry.get("original_file", path.name),
+            speakers=tuple(entry.get("speakers", {}).items()),
+            speakers_after=entry.get("speakers_after", ""),
             catalogued=True,
         )
 
 
 def load_catalog(path: Path) -> Catalog:
-    """Parse and validate the catalog; a missing file is an empty catalog."""
+    """Parse and validate the catalog; a missing file is an empty catalog.
+
+    A field of the wrong type is turned into the right one (a number into text, one report
+    number into a list) or left out, with a warning naming the file, the entry and the field."""
     if not path.is_file():
         return Catalog({}, None)
     try:
@@ -66,17 +72,66 @@ def load_catalog(path: Path) -> Catalog:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise CatalogError(f"{path}: katalogen går inte att läsa som TOML ({exc})") from exc
     entries: dict[str, dict] = {}
+    warnings: list[str] = []
     documents = data.get("documents", [])
     if not isinstance(documents, list) or not all(isinstance(d, dict) for d in documents):
         raise CatalogError(f"{path}: skriv varje dokument som en tabell [[documents]] (med dubbla hakparenteser)")
-    for i, entry in enumerate(documents, start=1):
+    for i, raw in enumerate(documents, start=1):
+        if not isinstance(raw.get("speakers", {}), dict):
+            raise CatalogError(f"{path}: dokument nr {i} ({raw.get('file')}): 'speakers' ska vara en tabell")
+        entry = _typed_entry(raw, f"{path}: dokument nr {i} ({raw.get('file', '?')})", warnings)
         for name in REQUIRED_FIELDS:
             if not str(entry.get(name, "")).strip():
-                raise CatalogError(f"{path}: dokument nr {i} saknar fältet '{name}'; lägg till det")
-        if not isinstance(entry.get("speakers", {}), dict):
-            raise CatalogError(f"{path}: dokument nr {i} ({entry['file']}): 'speakers' ska vara en tabell")
-        entries[str(entry["file"])] = entry
-    return Catalog(entries, path)
+                raise CatalogError(f"{path}: dokument nr {i} saknar fältet '{name}' (som text); lägg till det")
+        entries[entry["file"]] = entry
+    return Catalog(entries, path, tuple(warnings))
+
+
+def _typed_entry(raw: dict[str, Any], where: str, warnings: list[str]) -> dict[str, Any]:
+    """The entry with text fields as text, `concerns` as a list of text, `speakers` as text -> text."""
+    entry = dict(raw)
+    for name in TEXT_FIELDS:
+        if name in entry:
+            value = _text(entry[name], f"{where}: fältet '{name}'", warnings)
+            if value is None:
+                del entry[name]
+            else:
+                entry[name] = value
+    if "concerns" in entry:
+        concerns = entry["concerns"]
+        if not isinstance(concerns, list):
+            if isinstance(concerns, dict):
+                warnings.append(f"{where}: fältet 'concerns' ska vara en lista, inte en tabell; det används inte")
+                concerns = []
+            else:
+                warnings.append(
+                    f"{where}: fältet 'concerns' ska vara en lista; läst som [{str(concerns)!r}]. "
+                    f'Skriv concerns = ["{concerns}"]'
+                )
+                concerns = [concerns]
+        items = (_text(c, f"{where}: ett värde i 'concerns'", warnings) for c in concerns)
+        entry["concerns"] = [c for c in items if c is not None]
+    speakers: dict[str, str] = {}
+    for heading, body in (entry.get("speakers") or {}).items():
+        value = _text(body, f"{where}: talaren under rubriken '{heading}'", warnings)
+        if value is not None:
+            speakers[str(heading)] = value
+    entry["speakers"] = speakers
+    return entry
+
+
+def _text(value: object, what: str, warnings: list[str]) -> str | None:
+    """Text as is; a number or a TOML date as its text (a number with a warning); anything else left out."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()  # date = 2018-10-30 without quotes is a TOML date: the intended text
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        warnings.append(f'{what} är ett tal ({value}); läst som texten "{value}". Skriv det inom citattecken')
+        return str(value)
+    kind = {bool: "ett sant/falskt-värde", list: "en lista", dict: "en tabell"}.get(type(value), type(value).__name__)
+    warnings.append(f"{what} ska vara text, inte {kind}; det används inte")
+    return None
 
 
 def document_id(path: Path) -> str:

@@ -1,13 +1,25 @@
-"""Turn a file into raw pages of text, or a `LoadError` that says what is wrong with it."""
+"""Turn a file into raw pages of text, or a `LoadError` that says what is wrong with it.
+
+Whatever a parser raises for a file (pypdf, python-docx, zipfile, lxml, bs4 ...) becomes that
+file's LoadError: a bad file never stops the files after it. Before parsing, a DOCX is unpacked
+within `max_unpacked_bytes` (a zip bomb is refused, not expanded); parsing gets `max_seconds`.
+"""
 
 from __future__ import annotations
 
+import io
 import re
+import time
+import zipfile
 from pathlib import Path
 
 from ingest.records import Page
+from ingest.timelimit import ParseTimeout, time_limit
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+DEFAULT_MAX_UNPACKED_BYTES = 200_000_000
+DEFAULT_MAX_SECONDS = 60.0
+_KIND = {".pdf": "PDF-filen", ".docx": "DOCX-filen", ".html": "HTML-filen", ".htm": "HTML-filen"}
 
 
 class LoadError(Exception):
@@ -19,8 +31,13 @@ class LoadError(Exception):
         self.reason = reason
 
 
-def load(path: Path, max_bytes: int) -> list[Page]:
-    """Read one file into pages; raises LoadError for empty, binary, corrupt or oversized files."""
+def load(
+    path: Path,
+    max_bytes: int,
+    max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
+    max_seconds: float = DEFAULT_MAX_SECONDS,
+) -> list[Page]:
+    """Read one file into pages; raises LoadError for empty, binary, corrupt, oversized or too slow files."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(path, f"filtypen {suffix or '(ingen)'} stöds inte; använd {', '.join(SUPPORTED_SUFFIXES)}")
@@ -33,17 +50,40 @@ def load(path: Path, max_bytes: int) -> list[Page]:
             f"filen är {size / 1e6:.1f} MB, över gränsen {max_bytes / 1e6:.1f} MB "
             "(höj REMISS_MAX_FILE_MB om den ska med)",
         )
-    if suffix == ".pdf":
-        pages = _load_pdf(path)
-    elif suffix == ".docx":
-        pages = [Page(None, _load_docx(path))]
-    elif suffix in (".html", ".htm"):
-        pages = [Page(None, _load_html(path))]
-    else:
-        pages = [Page(None, decode_text(path, path.read_bytes()))]
+    kind = _KIND.get(suffix, "filen")
+    try:
+        with time_limit(max_seconds):
+            pages = _parse(path, suffix, max_unpacked_bytes, time.monotonic() + max_seconds)
+    except LoadError:
+        raise
+    except ParseTimeout:
+        raise LoadError(
+            path, f"{kind} tog mer än {max_seconds:g} s att läsa och hoppades över (höj REMISS_MAX_PARSE_SECONDS)"
+        ) from None
+    except MemoryError:
+        raise LoadError(path, f"{kind} kräver för mycket minne för att läsas") from None
+    except RecursionError:
+        raise LoadError(path, f"{kind} är för djupt nästlad för att läsas (trasig?)") from None
+    except Exception as exc:
+        raise LoadError(path, f"{kind} är trasig och kan inte läsas ({type(exc).__name__}: {_short(exc)})") from exc
     if not any(p.text.strip() for p in pages):
         raise LoadError(path, "filen innehåller ingen text")
     return pages
+
+
+def _parse(path: Path, suffix: str, max_unpacked_bytes: int, deadline: float) -> list[Page]:
+    if suffix == ".pdf":
+        return _load_pdf(path, deadline)
+    if suffix == ".docx":
+        return [Page(None, _load_docx(path, max_unpacked_bytes))]
+    if suffix in (".html", ".htm"):
+        return [Page(None, _load_html(path))]
+    return [Page(None, decode_text(path, path.read_bytes()))]
+
+
+def _short(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split()) or "inget meddelande"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def decode_text(path: Path, data: bytes) -> str:
@@ -67,40 +107,67 @@ def _control_ratio(data: bytes) -> float:
     return controls / len(data)
 
 
-def _load_pdf(path: Path) -> list[Page]:
+def _load_pdf(path: Path, deadline: float) -> list[Page]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise LoadError(path, "PDF-filen är krypterad; spara en olåst kopia")
-            except LoadError:
-                raise
-            except Exception as exc:
-                raise LoadError(path, f"PDF-filen är krypterad och kan inte öppnas ({exc})") from exc
-        pages = [Page(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
-    except LoadError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise LoadError(path, f"PDF-filen är trasig och kan inte läsas ({exc})") from exc
+    reader = PdfReader(path)
+    if reader.is_encrypted:
+        try:
+            if not reader.decrypt(""):
+                raise LoadError(path, "PDF-filen är krypterad; spara en olåst kopia")
+        except LoadError:
+            raise
+        except Exception as exc:
+            raise LoadError(path, f"PDF-filen är krypterad och kan inte öppnas ({_short(exc)})") from exc
+    pages: list[Page] = []
+    for i, page in enumerate(reader.pages):
+        if time.monotonic() > deadline:
+            raise ParseTimeout  # also where the watchdog cannot reach
+        pages.append(Page(i + 1, page.extract_text() or ""))
     if not any(p.text.strip() for p in pages):
         raise LoadError(path, "PDF-filen har inget textlager (skannad?); kör OCR först")
     return pages
 
 
-def _load_docx(path: Path) -> str:
-    import zipfile
+def unpacked_docx(path: Path, max_unpacked_bytes: int) -> io.BytesIO:
+    """The DOCX repacked uncompressed in memory, unpacking no more than `max_unpacked_bytes` in all.
 
+    Members are read in bounded steps, so a member that inflates far beyond its declared size is
+    stopped at the limit; the parser then reads the repacked copy, whose sizes are true."""
+    with zipfile.ZipFile(path) as packed:
+        members = packed.infolist()
+        declared = sum(m.file_size for m in members)
+        if declared > max_unpacked_bytes:
+            raise LoadError(path, _too_big(declared, max_unpacked_bytes))
+        out = io.BytesIO()
+        total = 0
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as repacked:
+            for member in members:
+                if member.is_dir():
+                    continue
+                parts: list[bytes] = []
+                with packed.open(member) as fh:
+                    while block := fh.read(1 << 20):
+                        total += len(block)
+                        if total > max_unpacked_bytes:
+                            raise LoadError(path, _too_big(total, max_unpacked_bytes))
+                        parts.append(block)
+                repacked.writestr(member.filename, b"".join(parts))
+    out.seek(0)
+    return out
+
+
+def _too_big(size: int, limit: int) -> str:
+    return (
+        f"DOCX-filen packas upp till mer än {limit / 1e6:.0f} MB (minst {size / 1e6:.0f} MB; en zip-bomb?) "
+        "och lästes inte (höj REMISS_MAX_UNPACKED_MB om den ska med)"
+    )
+
+
+def _load_docx(path: Path, max_unpacked_bytes: int) -> str:
     from docx import Document as DocxDocument
-    from docx.opc.exceptions import PackageNotFoundError
 
-    try:
-        doc = DocxDocument(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
-        raise LoadError(path, f"DOCX-filen är trasig och kan inte läsas ({exc})") from exc
+    doc = DocxDocument(unpacked_docx(path, max_unpacked_bytes))
     lines: list[str] = []
     for para in doc.paragraphs:
         text = para.text.strip()

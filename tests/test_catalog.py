@@ -113,6 +113,42 @@ def test_blank_required_field(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
 
 
+def test_fields_of_the_wrong_type_are_coerced_or_left_out_with_a_warning(tmp_path: Path) -> None:
+    """Issue 11: `concerns = "SOU 2018:47"` was stored character by character, silently."""
+    path = _write(
+        tmp_path,
+        '[[documents]]\nfile = "a.txt"\ntitle = 47\norganisation = "O"\nbody = true\nreference = 2.5\n'
+        'concerns = "SOU 2018:47"\ndate = 2018-10-30\nkind = { namn = "remissvar" }\n\n'
+        '[[documents]]\nfile = "b.txt"\ntitle = "B"\norganisation = "O"\nconcerns = ["SOU 2018:48", 2018, ["x"]]\n'
+        '\n[[documents]]\nfile = "c.txt"\ntitle = "C"\norganisation = "O"\nconcerns = { sou = "2018:47" }\n',
+    )
+    catalog = load_catalog(path)
+    a = catalog.meta_for(Path("a.txt"), "a.txt", ())
+    assert (a.title, a.body, a.reference, a.date, a.kind) == ("47", "O", "2.5", "2018-10-30", "")
+    assert a.concerns == ("SOU 2018:47",)
+    assert catalog.meta_for(Path("b.txt"), "b.txt", ()).concerns == ("SOU 2018:48", "2018")
+    assert catalog.meta_for(Path("c.txt"), "c.txt", ()).concerns == ()
+    warnings = "\n".join(catalog.warnings)
+    first = f"{path}: dokument nr 1 (a.txt)"
+    assert f"{first}: fältet 'title' är ett tal (47); läst som texten \"47\"" in warnings
+    assert f"{first}: fältet 'body' ska vara text, inte ett sant/falskt-värde; det används inte" in warnings
+    assert f"{first}: fältet 'kind' ska vara text, inte en tabell" in warnings
+    assert f"{first}: fältet 'concerns' ska vara en lista; läst som ['SOU 2018:47']" in warnings
+    assert f"{path}: dokument nr 2 (b.txt): ett värde i 'concerns' är ett tal (2018)" in warnings
+    assert f"{path}: dokument nr 2 (b.txt): ett värde i 'concerns' ska vara text, inte en lista" in warnings
+    assert f"{path}: dokument nr 3 (c.txt): fältet 'concerns' ska vara en lista, inte en tabell" in warnings
+    assert "'date'" not in warnings  # an unquoted TOML date is what the author meant
+    assert f"{first}: fältet 'reference' är ett tal (2.5)" in warnings
+    assert len(catalog.warnings) == 8
+
+
+def test_a_required_field_of_the_wrong_type_is_an_error(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[[documents]]\nfile = "a.txt"\ntitle = ["A", "B"]\norganisation = "O"\n')
+    with pytest.raises(CatalogError, match="saknar fältet 'title'") as info:
+        load_catalog(path)
+    assert str(path) in str(info.value)
+
+
 def test_invalid_toml(tmp_path: Path) -> None:
     path = _write(tmp_path, '[[documents]\nfile = "a.txt"\ntitle = "A"\n')
     with pytest.raises(CatalogError) as info:

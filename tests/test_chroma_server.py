@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import subprocess
 import sys
 import time
@@ -20,6 +21,7 @@ from assistant.settings import Settings
 from assistant.store import Store
 
 CHROMA = Path(sys.executable).parent / "chroma"
+SERVERS: dict[int, subprocess.Popen] = {}  # port -> the running `chroma run` (to stop or freeze it in a test)
 
 
 @contextlib.contextmanager
@@ -48,8 +50,12 @@ def running_chroma(path: Path) -> Iterator[int]:
             except Exception:
                 assert time.monotonic() < deadline, "chroma run did not answer within 30 s"
                 time.sleep(0.2)
+        SERVERS[port] = proc
         yield port
     finally:
+        SERVERS.pop(port, None)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
         proc.terminate()
         try:
             proc.wait(timeout=10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,6 +18,7 @@ class RichProgress(ProgressHooks):
     """Three bars: files, chunks written, passages with a vector (embedded now or from the cache)."""
 
     def __init__(self, console: Console) -> None:
+        self._console = console
         self._bars = Progress(
             TextColumn("{task.description:<12}"),
             BarColumn(),
@@ -52,23 +54,37 @@ class RichProgress(ProgressHooks):
             self._from_cache += n
             self._bars.update(self._embed, advance=n, note=f"({self._from_cache} ur cachen)")
 
+    def waiting(self, message: str) -> None:
+        self._console.print(escape(message), highlight=False)
+
     def stop(self) -> None:
         self._bars.stop()
 
 
+class QuietProgress(ProgressHooks):
+    """No bars; still says why it waits (another writer holds the lock)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    def waiting(self, message: str) -> None:
+        self._console.print(escape(message), highlight=False)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     console = Console(stderr=True)
-    hooks = ProgressHooks() if args.quiet else RichProgress(console)
+    hooks = QuietProgress(console) if args.quiet else RichProgress(console)
     report = ingest(settings, list(args.paths) or None, progress=hooks, rebuild=args.rebuild)
     print_report(report, Console())
     return 0 if report.ok else 1
 
 
 def print_report(report: IngestReport, console: Console) -> None:
+    """Warnings, failures and the summary table; text from documents is escaped (a heading may hold `[/2018]`)."""
     for warning in report.warnings:
-        console.print(f"[yellow]varning:[/] {warning}", highlight=False)
+        console.print(f"[yellow]varning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
     for path, reason in report.failed:
-        console.print(f"[red]misslyckades:[/] {path}: {reason}", highlight=False)
+        console.print(f"[red]misslyckades:[/] {escape(f'{path}: {reason}')}", highlight=False, soft_wrap=True)
     table = Table(title="Indexering klar" if report.ok else "Indexering klar, med fel")
     for column in ("nya", "ändrade", "oförändr.", "borttagna", "fel", "stycken", "inbäddade", "sek"):
         table.add_column(column, justify="right")
@@ -83,3 +99,5 @@ def print_report(report: IngestReport, console: Console) -> None:
         f"{report.seconds:.1f}",
     )
     console.print(table)
+    if report.generation is not None:
+        console.print(f"Det ombyggda indexet (generation {report.generation}) är nu det som används.", highlight=False)
