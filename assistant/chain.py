@@ -16,11 +16,12 @@ from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer_types import expectation, first_question, support
 from assistant.entities import Target, aliases, find_targets, silent_speakers, unknown_organisations, unknown_terms
-from assistant.errors import IndexMissingError, QuestionError
+from assistant.errors import IndexMissingError
 from assistant.extractive import compose, coverage, question_terms, select_sentences
-from assistant.language import detect_language
-from assistant.llm import LLMAnswerer, LLMUnavailable, validate_citations
+from assistant.llm import BudgetExceeded, Deadline, LLMAnswerer, LLMUnavailable, echoes_fences, validate_citations
 from assistant.prompts import message
+from assistant.question_check import check_question
+from assistant.quotes import check_quotes
 from assistant.records import Answer, Citation
 from assistant.retrieval import Filters, HybridSearcher, Retrieval
 from assistant.settings import Settings
@@ -60,6 +61,7 @@ class Turn:
     standalone: str = ""
     retrieval: Retrieval | None = None
     abstain_reason: str | None = None  # decided once after retrieval; None = answer
+    deadline: Deadline | None = None  # the model's time budget, from its first call on
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -101,17 +103,18 @@ class Assistant:
         started = time.perf_counter()
         hits = turn.retrieval.hits if turn.retrieval else []
         pieces: list[str] = []
+        reply = self.llm.stream(turn.standalone, hits, turn.language, turn.deadline or self.llm.budget())
         try:
-            for piece in self.llm.stream(turn.standalone, hits, turn.language):
+            for piece in reply:
                 pieces.append(piece)
                 yield piece
         except LLMUnavailable as exc:
-            answer = self._fallback(turn, str(exc))
+            answer = self._fallback(turn, self._failure_notice(turn, exc))
             yield "\n\n" + answer.text if pieces else answer.text
             yield answer
             return
         turn.timings["answer"] = time.perf_counter() - started
-        yield self._finish_llm(turn, "".join(pieces))
+        yield self._finish_llm(turn, "".join(pieces), reply.cut_short)
 
     def search(self, question: str, k: int | None = None, filters: Filters | None = None) -> Retrieval:
         turn = self._prepare(Turn(question, (), filters or Filters(), k))
@@ -120,20 +123,7 @@ class Assistant:
 
     # -- steps -----------------------------------------------------------------------------
     def _prepare(self, turn: Turn) -> Turn:
-        question = (turn.question or "").strip()
-        language = detect_language(question)
-        if not question:
-            raise QuestionError(message(self.settings.prompts_dir, language, "empty_question"))
-        if len(question) > self.settings.max_question_chars:
-            raise QuestionError(
-                message(
-                    self.settings.prompts_dir,
-                    language,
-                    "long_question",
-                    length=len(question),
-                    limit=self.settings.max_question_chars,
-                )
-            )
+        question, language = check_question(turn.question, self.settings)
         return replace(turn, question=question, language=language)
 
     def _condense(self, turn: Turn) -> Turn:
@@ -141,8 +131,9 @@ class Assistant:
         standalone = turn.question
         if turn.history:
             if self.llm is not None:
+                turn = replace(turn, deadline=turn.deadline or self.llm.budget())
                 try:
-                    standalone = self.llm.condense(turn.question, turn.history, turn.language)
+                    standalone = self.llm.condense(turn.question, turn.history, turn.language, turn.deadline)
                 except LLMUnavailable:
                     standalone = self._heuristic_condense(turn.question, turn.history)
             else:
@@ -190,12 +181,13 @@ class Assistant:
         if self.llm is None or turn.abstain_reason is not None:
             return self._extractive(turn)
         started = time.perf_counter()
+        reply = self.llm.stream(turn.standalone, turn.retrieval.hits, turn.language, turn.deadline or self.llm.budget())
         try:
-            text = "".join(self.llm.stream(turn.standalone, turn.retrieval.hits, turn.language))
+            text = "".join(reply)
         except LLMUnavailable as exc:
-            return self._fallback(turn, str(exc))
+            return self._fallback(turn, self._failure_notice(turn, exc))
         turn.timings["answer"] = time.perf_counter() - started
-        return self._finish_llm(turn, text)
+        return self._finish_llm(turn, text, reply.cut_short)
 
     # -- answerers -------------------------------------------------------------------------
     def _abstain_reason(self, turn: Turn) -> str | None:
@@ -299,26 +291,40 @@ class Assistant:
             turn.question, "\n".join(lines), tuple(citations), True, self.mode, turn.standalone, language=turn.language
         )
 
-    def _fallback(self, turn: Turn, reason: str) -> Answer:
-        answer = self._extractive(turn)
-        notice = message(self.settings.prompts_dir, turn.language, "llm_fallback", reason=reason)
-        return replace(answer, text=f"{notice}\n\n{answer.text}", notices=(notice,), mode="extractive-fallback")
+    def _failure_notice(self, turn: Turn, exc: LLMUnavailable) -> str:
+        prompts = self.settings.prompts_dir
+        if isinstance(exc, BudgetExceeded):
+            return message(prompts, turn.language, "llm_budget", seconds=f"{self.settings.llm_timeout:g}")
+        return message(prompts, turn.language, "llm_fallback", reason=str(exc))
 
-    def _finish_llm(self, turn: Turn, text: str) -> Answer:
+    def _fallback(self, turn: Turn, notice: str) -> Answer:
+        """The extractive answer; the notice says why (once: in `notices`, not in the text)."""
+        answer = self._extractive(turn)
+        return replace(answer, notices=(notice,), mode="extractive-fallback")
+
+    def _finish_llm(self, turn: Turn, text: str, cut_short: bool = False) -> Answer:
+        """Check the model's reply: no echoed source fences, quotes verbatim, citation numbers that exist."""
+        prompts = self.settings.prompts_dir
+        if echoes_fences(text):
+            return self._fallback(turn, message(prompts, turn.language, "llm_rejected"))
         hits = turn.retrieval.hits if turn.retrieval else []
         _, used = self.llm.pack_sources(hits) if self.llm else ("", hits)
-        text, cited, removed = validate_citations(text.strip(), len(used))
+        quotes = check_quotes(
+            text.strip(), [h.chunk.text for h in used], message(prompts, turn.language, "quote_removed")
+        )
+        text, cited, removed = validate_citations(quotes.text, len(used))
         notices: list[str] = []
+        if cut_short:
+            notices.append(message(prompts, turn.language, "llm_truncated", tokens=self.settings.llm_max_tokens))
+        if quotes.removed:
+            notices.append(
+                message(prompts, turn.language, "removed_quotes", numbers=", ".join(f"[{n}]" for n in quotes.removed))
+            )
         if removed:
             notices.append(
-                message(
-                    self.settings.prompts_dir,
-                    turn.language,
-                    "removed_citations",
-                    numbers=", ".join(f"[{n}]" for n in removed),
-                )
+                message(prompts, turn.language, "removed_citations", numbers=", ".join(f"[{n}]" for n in removed))
             )
-        abstained = message(self.settings.prompts_dir, turn.language, "abstain").rstrip(".") in text
+        abstained = message(prompts, turn.language, "abstain").rstrip(".") in text
         citations = tuple(
             Citation(n, used[n - 1], used[n - 1].chunk.text, used[n - 1].chunk.start, used[n - 1].chunk.end)
             for n in cited
