@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     login_free_attempts: int = Field(
         default=5, ge=1, description="Wrong passwords per client before each further attempt must wait."
     )
+    login_delay: float = Field(
+        default=1.0, gt=0, description="Seconds the first delayed login attempt waits; each further one doubles it."
+    )
     max_comment_chars: int = Field(default=2000, ge=10, description="Longer feedback comments are refused.")
     session_ttl: float = Field(
         default=7200.0, gt=0, description="Seconds an idle session's conversation is kept in memory."
