@@ -38,6 +38,7 @@ FIRST_QUESTIONS = [
 FOLLOW_UPS = ["Och vad tycker Äldrenämnden?", "Och vad tycker Äldrenämnden om detaljstyrning?"]
 START_TIMEOUT = 900.0  # serve may ingest the corpus first
 CALL_TIMEOUT = 300.0
+HTTPX = {"timeout": 60.0}  # gradio_client's default (5 s) fails a join on a busy machine; a browser waits
 
 
 @dataclass
@@ -68,7 +69,7 @@ def run_session(session: Session, url: str, api: str, start: threading.Barrier, 
 
     start.wait(timeout=120)
     try:
-        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False, httpx_kwargs=HTTPX)
     except Exception as exc:
         session.errors.append(f"connect: {type(exc).__name__}: {exc}")
         return session
@@ -135,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_for_http(url, START_TIMEOUT)
         from gradio_client import Client
 
-        probe = Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        probe = Client(url, verbose=False, analytics_enabled=False, download_files=False, httpx_kwargs=HTTPX)
         api = _send_api(probe)
         probe.predict("Vad är tillitsbaserad styrning?", [], "Alla", "Alla", "Alla", "Alla", api_name=api)  # warm up
         probe.close()

@@ -37,7 +37,8 @@ CALL_TIMEOUT = 90.0
 
 
 def client(url: str, **kwargs: Any) -> Any:
-    return gradio_client.Client(url, verbose=False, analytics_enabled=False, **kwargs)
+    """A gradio_client session; its HTTP calls wait up to 60 s (the default 5 s fails on a busy machine)."""
+    return gradio_client.Client(url, verbose=False, analytics_enabled=False, httpx_kwargs={"timeout": 60.0}, **kwargs)
 
 
 def api_name_of(probe: Any, elem_id: str) -> str:
