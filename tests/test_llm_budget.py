@@ -250,3 +250,13 @@ def test_quote_with_invalid_number_goes_with_its_number(
         notice(corpus_settings, "removed_quotes", numbers="[9]"),
         notice(corpus_settings, "removed_citations", numbers="[8]"),
     )
+
+
+def test_remiss_ask_ends_on_an_endless_model_with_the_notice_once(fake: FakeOpenAI, corpus_settings: Settings) -> None:
+    fake.script(Endless())
+    env = cli_env(corpus_settings, REMISS_LLM_BASE_URL=fake.base_url, REMISS_LLM_MODEL="m", REMISS_LLM_TIMEOUT="2")
+    result = run_cli(env, corpus_settings.data_dir, "ask", MALMO_Q, timeout=120)  # the test's bound
+    assert result.returncode == 0, result.stderr
+    expected = notice(corpus_settings, "llm_budget", seconds="2")
+    assert result.stdout.count(expected) == 1, result.stdout
+    assert "Läge: extractive-fallback" in result.stdout
