@@ -1,25 +1,39 @@
 """The chat window (Gradio): streamed, cited answers, source cards, filters, onboarding, feedback.
 
-Each browser session keeps its own conversation in `gr.State`; the assistant and its models
-are shared by the process. Event handlers are thin: each calls one library function.
+Each browser session keeps its own conversation in `gr.State` (the last KEPT_ANSWERS answers;
+idle sessions are released, see ui/housekeeping); the assistant and its models are shared by
+the process. Event handlers are thin: each calls one library function.
+
+`respond` is asynchronous and takes one of `concurrency` answer slots only for the real work:
+an empty or over-long question is refused at once even while every slot is busy, and a slot
+is given back when the model's time budget runs out. Requests pass ui/gate first (login
+throttle, no API description before login, no uploads).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import anyio
 import gradio as gr
+from starlette.middleware import Middleware
 
 from assistant.chain import Assistant
-from assistant.errors import RemissError
+from assistant.errors import QuestionError, RemissError
+from assistant.prompts import message
+from assistant.question_check import check_question
 from assistant.records import Answer
 from assistant.retrieval import Filters
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.ui.gate import Gate, LoginThrottle
+from assistant.ui.housekeeping import SessionReaper, prune_exports
 from assistant.ui.render import (
     answer_markdown,
     append_feedback,
@@ -27,11 +41,14 @@ from assistant.ui.render import (
     feedback_record,
     filters_text,
     safe_text,
+    short_text,
     source_cards,
 )
 
 UI_DIR = Path(__file__).parent / "ui"
 ALL = "Alla"
+KEPT_ANSWERS = 50  # answers kept per session (history for follow-ups, the export)
+SHOWN_REFUSED_CHARS = 200  # a refused question is echoed in the chat only this far
 
 
 def _read_ui(name: str) -> str:
@@ -62,8 +79,23 @@ def catalog_rows(store: Store) -> list[list[str]]:
     return rows or [["(inga dokument indexerade)", "", "", "", "", ""]]
 
 
+async def _in_thread(items: Iterator[Any]) -> AsyncIterator[Any]:
+    """Iterate a blocking iterator in worker threads, one item at a time."""
+    done = object()
+    try:
+        while (item := await anyio.to_thread.run_sync(next, items, done)) is not done:
+            yield item
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            await anyio.to_thread.run_sync(close)
+
+
 def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     store = assistant.store
+    slots = asyncio.Semaphore(settings.concurrency)
+    reaper = SessionReaper(settings.session_ttl)
+    prompts = settings.prompts_dir
     manifest = store.manifest(fresh=True)
     organisations, bodies = (sorted(names) for names in store.speaker_names())
     documents = sorted((e.title, e.doc_id) for e in manifest.values())
@@ -82,7 +114,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
             kind="" if kind in ("", ALL, None) else kind,
         )
 
-    def respond(
+    async def respond(
         question: str,
         chat: list[dict],
         answers: list[Answer],
@@ -91,48 +123,69 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         body: str,
         doc: str,
         kind: str,
+    ) -> AsyncIterator[tuple[Any, ...]]:
+        reaper.maybe_sweep(getattr(demo, "state_holder", None))
+        try:
+            check_question(question, settings)
+        except QuestionError as exc:
+            # The box keeps the question (skip: it is not sent back); the chat shows its start only,
+            # and an empty question gets the hint alone, not an empty bubble.
+            shown = short_text(question or "", SHOWN_REFUSED_CHARS)
+            if shown.strip():
+                chat = [*chat, {"role": "user", "content": safe_text(shown)}]
+            yield [*chat, {"role": "assistant", "content": safe_text(str(exc))}], answers, used, "", gr.skip()
+            return
+        chat = [*chat, {"role": "user", "content": safe_text(question)}]
+        if slots.locked():
+            waiting = message(prompts, "sv", "waiting")
+            yield [*chat, {"role": "assistant", "content": f"*{safe_text(waiting)}*"}], answers, used, gr.skip(), ""
+        async with slots:
+            updates = answer_updates(question, chat, answers, used, filters_of(org, body, doc, kind))
+            async for update in _in_thread(updates):
+                yield update
+
+    def answer_updates(
+        question: str, chat: list[dict], answers: list[Answer], used: list[str], filters: Filters
     ) -> Iterator[tuple[Any, ...]]:
-        if (question or "").strip():  # an empty question gets the hint alone, not an empty bubble
-            chat = [*chat, {"role": "user", "content": safe_text(question)}]
         history = [(a.question, a.text) for a in answers]
-        filters = filters_of(org, body, doc, kind)
         partial = ""
         try:
-            for piece in assistant.stream(question or "", history, filters):
+            for piece in assistant.stream(question, history, filters):
                 if isinstance(piece, Answer):
                     docs = {c.hit.chunk.doc_id: document_text(c.hit.chunk.doc_id) for c in piece.citations}
                     final = [*chat, {"role": "assistant", "content": answer_markdown(piece)}]
                     shown = filters_text(filters, titles)
-                    yield final, [*answers, piece], [*used, shown], source_cards(piece, docs), ""
+                    kept = [*answers, piece][-KEPT_ANSWERS:]
+                    yield final, kept, [*used, shown][-KEPT_ANSWERS:], source_cards(piece, docs), ""
                     return
                 partial += piece
-                yield (
-                    [*chat, {"role": "assistant", "content": safe_text(partial)}],
-                    answers,
-                    used,
-                    gr.skip(),
-                    "",
-                )
+                yield [*chat, {"role": "assistant", "content": safe_text(partial)}], answers, used, gr.skip(), ""
         except RemissError as exc:
             yield [*chat, {"role": "assistant", "content": safe_text(str(exc))}], answers, used, "", question
         except Exception as exc:
+            logging.getLogger(__name__).exception("answering %r failed", question[:200])
             text = f"Något gick fel ({type(exc).__name__}). Försök igen, eller kontakta den som driver tjänsten."
             yield [*chat, {"role": "assistant", "content": text}], answers, used, "", question
 
-    def give_feedback(vote: str, comment: str, answers: list[Answer]) -> tuple[str, str]:
+    def give_feedback(vote: str, comment: str, answers: list[Answer]) -> tuple[Any, Any]:
         if not answers:
-            return "Ställ en fråga först, sedan kan du ge omdöme om svaret.", comment
+            return "Ställ en fråga först, sedan kan du ge omdöme om svaret.", gr.skip()
         if vote not in ("upp", "ner"):
-            return "Välj tumme upp eller ner.", comment
-        append_feedback(settings.feedback_path, feedback_record(answers[-1], vote, comment or ""))
+            return "Välj tumme upp eller ner.", gr.skip()
+        comment = comment or ""
+        if len(comment) > settings.max_comment_chars:
+            text = message(prompts, "sv", "comment_too_long", length=len(comment), limit=settings.max_comment_chars)
+            return text, gr.skip()
+        append_feedback(settings.feedback_path, feedback_record(answers[-1], vote, comment))
         return "Tack! Omdömet är sparat.", ""
 
     def export(answers: list[Answer], used: list[str]) -> Any:
         """The conversation so far as a Markdown file behind the download button (one click downloads it)."""
         if not answers:
             return gr.DownloadButton(value=None, interactive=False)
-        folder = settings.data_dir / "exports"
+        folder = settings.exports_dir
         folder.mkdir(parents=True, exist_ok=True)
+        prune_exports(folder, settings.export_max_age)
         path = folder / f"samtal-{datetime.now():%Y%m%d-%H%M%S-%f}.md"
         path.write_text(conversation_markdown(answers, used), encoding="utf-8")
         return gr.DownloadButton(value=str(path), interactive=True)
@@ -140,7 +193,8 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     def clear() -> tuple[Any, ...]:
         return [], [], [], "", "", gr.DownloadButton(value=None, interactive=False)
 
-    with gr.Blocks(title="remiss – frågor om betänkanden och remissvar") as demo:
+    age = max(1, int(settings.export_max_age))
+    with gr.Blocks(title="remiss – frågor om betänkanden och remissvar", delete_cache=(age, age)) as demo:
         gr.Markdown(
             "# remiss\nFrågor och svar om Tillitsdelegationens betänkanden och remissvaren på dem – med källor."
         )
@@ -178,7 +232,9 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                     kind = gr.Dropdown([ALL, *kinds], value=ALL, label="Dokumenttyp", elem_id="f-kind")
                     gr.Markdown("### Omdöme om senaste svaret")
                     vote = gr.Radio([("👍 Bra", "upp"), ("👎 Dåligt", "ner")], label="Omdöme", elem_id="vote")
-                    comment = gr.Textbox(label="Kommentar (frivillig)", lines=2, elem_id="comment")
+                    comment = gr.Textbox(
+                        label="Kommentar (frivillig)", lines=2, elem_id="comment", max_length=settings.max_comment_chars
+                    )
                     send_feedback = gr.Button("Skicka omdöme", elem_id="send-feedback")
                     feedback_status = gr.Markdown("", elem_id="feedback-status")
             with gr.Tab("Kom igång", id="onboarding"):
@@ -196,8 +252,9 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         inputs = [question, chatbot, answers_state, filters_state, org, body, doc, kind]
         outputs = [chatbot, answers_state, filters_state, sources, question]
         exported = ([answers_state, filters_state], export_button)
-        send.click(respond, inputs, outputs, concurrency_id="answer").then(export, *exported, api_name="export")
-        question.submit(respond, inputs, outputs, concurrency_id="answer").then(
+        # No Gradio limit here: respond waits for one of its own slots after checking the question.
+        send.click(respond, inputs, outputs, concurrency_limit=None).then(export, *exported, api_name="export")
+        question.submit(respond, inputs, outputs, concurrency_limit=None).then(
             export, *exported, api_visibility="private"
         )
         reset.click(clear, None, [chatbot, answers_state, filters_state, sources, question, export_button], queue=False)
@@ -205,7 +262,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         for button in suggestion_buttons:
             button.click(
                 lambda text=button.value: (text, gr.Tabs(selected="chat")), None, [question, tabs], queue=False
-            ).then(respond, inputs, outputs, concurrency_id="answer").then(export, *exported, api_visibility="private")
+            ).then(respond, inputs, outputs, concurrency_limit=None).then(export, *exported, api_visibility="private")
     return demo
 
 
@@ -216,6 +273,8 @@ def launch(settings: Settings, store: Store, block: bool = True) -> gr.Blocks:
     auth = None
     if settings.auth_user:
         auth = (settings.auth_user, settings.auth_password.get_secret_value())
+    throttle = LoginThrottle(settings.login_free_attempts, settings.login_delay) if auth else None
+    gate_messages = {key: message(settings.prompts_dir, "sv", key) for key in ("upload_closed", "login_wait")}
     demo.queue(default_concurrency_limit=settings.concurrency)
     demo.launch(
         server_name=settings.host,
@@ -225,8 +284,12 @@ def launch(settings: Settings, store: Store, block: bool = True) -> gr.Blocks:
         show_error=False,
         quiet=False,
         prevent_thread_lock=not block,
-        allowed_paths=[str(settings.data_dir / "exports")],
+        allowed_paths=[str(settings.exports_dir)],
         footer_links=[],
         **assets(),
+        run_history=False,  # would keep questions and answers in the browser's storage
+        max_file_size="1mb",  # the upload routes are closed by the gate; this is a second fence
+        state_session_capacity=settings.max_sessions,
+        app_kwargs={"middleware": [Middleware(Gate, login=throttle, messages=gate_messages)]},
     )
     return demo

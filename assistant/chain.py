@@ -18,10 +18,12 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from assistant.answerability import MODEL_PATH, AnswerabilityModel, Decision, Evidence, decide, gather, load_model
 from assistant.answering.compose import compose_answer
 from assistant.embeddings import EmbeddingCache
-from assistant.errors import IndexMissingError, QuestionError
+from assistant.errors import IndexMissingError
 from assistant.language import detect_language
-from assistant.llm import LLMAnswerer, LLMUnavailable, validate_citations
+from assistant.llm import BudgetExceeded, Deadline, LLMAnswerer, LLMUnavailable, echoes_fences, validate_citations
 from assistant.prompts import message
+from assistant.question_check import check_question
+from assistant.quotes import check_quotes
 from assistant.records import Answer, Citation
 from assistant.retrieval import Filters, HybridSearcher, Retrieval
 from assistant.sentences import SentenceVectors
@@ -45,6 +47,7 @@ class Turn:
     retrieval: Retrieval | None = None
     evidence: Evidence | None = None
     decision: Decision | None = None  # decided once after retrieval
+    deadline: Deadline | None = None  # the model's time budget, from its first call on
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -103,17 +106,18 @@ class Assistant:
         started = time.perf_counter()
         hits = turn.retrieval.hits if turn.retrieval else []
         pieces: list[str] = []
+        reply = self.llm.stream(turn.standalone, hits, turn.language, turn.deadline or self.llm.budget())
         try:
-            for piece in self.llm.stream(turn.standalone, hits, turn.language):
+            for piece in reply:
                 pieces.append(piece)
                 yield piece
         except LLMUnavailable as exc:
-            answer = self._fallback(turn, str(exc))
+            answer = self._fallback(turn, self._failure_notice(turn, exc))
             yield "\n\n" + answer.text if pieces else answer.text
             yield answer
             return
         turn.timings["answer"] = time.perf_counter() - started
-        yield self._finish_llm(turn, "".join(pieces))
+        yield self._finish_llm(turn, "".join(pieces), reply.cut_short)
 
     def measure(self, question: str, history: History = ()) -> Turn:
         """Condense and search a question and measure its evidence, without deciding (for fitting)."""
@@ -129,20 +133,7 @@ class Assistant:
 
     # -- steps -----------------------------------------------------------------------------
     def _prepare(self, turn: Turn) -> Turn:
-        question = (turn.question or "").strip()
-        language = detect_language(question)
-        if not question:
-            raise QuestionError(message(self.settings.prompts_dir, language, "empty_question"))
-        if len(question) > self.settings.max_question_chars:
-            raise QuestionError(
-                message(
-                    self.settings.prompts_dir,
-                    language,
-                    "long_question",
-                    length=len(question),
-                    limit=self.settings.max_question_chars,
-                )
-            )
+        question, language = check_question(turn.question, self.settings)
         return replace(turn, question=question, language=language)
 
     def _condense(self, turn: Turn) -> Turn:
@@ -153,8 +144,9 @@ class Assistant:
             own = followup.parts(turn.question, organisations, bodies)
             alone = own.speakers and own.topic and not own.points_back
             if self.llm is not None and not alone:
+                turn = replace(turn, deadline=turn.deadline or self.llm.budget())
                 try:
-                    standalone = self.llm.condense(turn.question, turn.history, turn.language)
+                    standalone = self.llm.condense(turn.question, turn.history, turn.language, turn.deadline)
                 except LLMUnavailable:
                     standalone = self._resolve(turn)
             else:
@@ -226,12 +218,13 @@ class Assistant:
         if self.llm is None or turn.abstain_reason is not None:
             return self._extractive(turn)
         started = time.perf_counter()
+        reply = self.llm.stream(turn.standalone, turn.retrieval.hits, turn.language, turn.deadline or self.llm.budget())
         try:
-            text = "".join(self.llm.stream(turn.standalone, turn.retrieval.hits, turn.language))
+            text = "".join(reply)
         except LLMUnavailable as exc:
-            return self._fallback(turn, str(exc))
+            return self._fallback(turn, self._failure_notice(turn, exc))
         turn.timings["answer"] = time.perf_counter() - started
-        return self._finish_llm(turn, text)
+        return self._finish_llm(turn, text, reply.cut_short)
 
     # -- answerers -------------------------------------------------------------------------
     def _extractive(self, turn: Turn) -> Answer:
@@ -267,24 +260,38 @@ class Assistant:
             turn.question, "\n".join(lines), tuple(citations), True, self.mode, turn.standalone, language=turn.language
         )
 
-    def _fallback(self, turn: Turn, reason: str) -> Answer:
-        answer = self._extractive(turn)
-        notice = message(self.settings.prompts_dir, turn.language, "llm_fallback", reason=reason)
-        return replace(answer, text=f"{notice}\n\n{answer.text}", notices=(notice,), mode="extractive-fallback")
+    def _failure_notice(self, turn: Turn, exc: LLMUnavailable) -> str:
+        prompts = self.settings.prompts_dir
+        if isinstance(exc, BudgetExceeded):
+            return message(prompts, turn.language, "llm_budget", seconds=f"{self.settings.llm_timeout:g}")
+        return message(prompts, turn.language, "llm_fallback", reason=str(exc))
 
-    def _finish_llm(self, turn: Turn, text: str) -> Answer:
+    def _fallback(self, turn: Turn, notice: str) -> Answer:
+        """The extractive answer; the notice says why (once: in `notices`, not in the text)."""
+        answer = self._extractive(turn)
+        return replace(answer, notices=(notice,), mode="extractive-fallback")
+
+    def _finish_llm(self, turn: Turn, text: str, cut_short: bool = False) -> Answer:
+        """Check the model's reply: no echoed source fences, quotes verbatim, citation numbers that exist."""
+        prompts = self.settings.prompts_dir
+        if echoes_fences(text):
+            return self._fallback(turn, message(prompts, turn.language, "llm_rejected"))
         hits = turn.retrieval.hits if turn.retrieval else []
         _, used = self.llm.pack_sources(hits) if self.llm else ("", hits)
-        text, cited, removed = validate_citations(text.strip(), len(used))
+        quotes = check_quotes(
+            text.strip(), [h.chunk.text for h in used], message(prompts, turn.language, "quote_removed")
+        )
+        text, cited, removed = validate_citations(quotes.text, len(used))
         notices: list[str] = []
+        if cut_short:
+            notices.append(message(prompts, turn.language, "llm_truncated", tokens=self.settings.llm_max_tokens))
+        if quotes.removed:
+            notices.append(
+                message(prompts, turn.language, "removed_quotes", numbers=", ".join(f"[{n}]" for n in quotes.removed))
+            )
         if removed:
             notices.append(
-                message(
-                    self.settings.prompts_dir,
-                    turn.language,
-                    "removed_citations",
-                    numbers=", ".join(f"[{n}]" for n in removed),
-                )
+                message(prompts, turn.language, "removed_citations", numbers=", ".join(f"[{n}]" for n in removed))
             )
         abstained = message(self.settings.prompts_dir, turn.language, "abstain").rstrip(".") in text
         citations = tuple(

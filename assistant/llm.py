@@ -1,26 +1,50 @@
 """The LLM answerer: any OpenAI-compatible chat endpoint through langchain-openai.
 
 Sources are numbered and fenced as data, packed to a token budget with tiktoken; tokens
-stream. Any failure of the endpoint (down, slow, 401, 429, 5xx) becomes `LLMUnavailable`,
-which the chain turns into the extractive answer with a one-line notice.
+stream. Every request carries `max_tokens`, and one answer's model calls share one time
+budget (`Deadline`): a stream that never ends is cut when the budget runs out, so the
+answer slot it holds is released. Control characters are stripped from everything the model
+writes. Any failure of the endpoint (down, slow, 401, 429, 5xx, over budget) becomes
+`LLMUnavailable`, which the chain turns into the extractive answer with a one-line notice.
 """
 
 from __future__ import annotations
 
+import queue
 import re
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from html import escape
+from typing import Any
 
+from assistant.controls import ControlStripper
 from assistant.prompts import answer_prompt, condense_prompt
 from assistant.records import Hit
 from assistant.settings import Settings
 from ingest.tokens import count_tokens, truncate_tokens
 
 _CITATION = re.compile(r"\[(\d+)\]")
+_FENCE = re.compile(r"(?:<|&lt;)\s*/?\s*källa\b", re.IGNORECASE)
 
 
 class LLMUnavailable(Exception):
     """The endpoint failed; the message is a short reason for the user (never a key)."""
+
+
+class BudgetExceeded(LLMUnavailable):
+    """The answer's time budget ran out before the model finished."""
+
+
+class Deadline:
+    """The time budget of one answer, shared by its model calls; it starts when created."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self._end - time.monotonic()
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -36,12 +60,92 @@ def describe_failure(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def echoes_fences(text: str) -> bool:
+    """Does the reply reproduce the `<källa …>` fences of the prompt (and so, likely, invented source text)?"""
+    return _FENCE.search(text) is not None
+
+
+class ModelReply:
+    """One streamed reply, read in a helper thread so that the budget holds even while a read blocks.
+
+    Iterate for the text pieces (control characters already stripped); `cut_short` then tells
+    whether the token cap ended the reply. Raises LLMUnavailable (BudgetExceeded when time ran
+    out). Leaving the loop early stops the helper at its next piece; a helper blocked in a read
+    ends at the latest with the request's own timeout."""
+
+    def __init__(self, chat: Any, messages: Any, deadline: Deadline, max_tokens: int) -> None:
+        self._chat = chat
+        self._messages = messages
+        self._deadline = deadline
+        self._token_cap = max_tokens + max_tokens // 10 + 16  # pieces split tokens: a little slack
+        self._pieces: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._stop = threading.Event()
+        self.cut_short = False
+
+    def _produce(self) -> None:
+        timeout = max(0.1, self._deadline.remaining())
+        tokens = 0
+        try:
+            stream = self._chat.stream(self._messages, timeout=timeout)
+            try:
+                for chunk in stream:
+                    if self._stop.is_set():
+                        return
+                    text = chunk.content if isinstance(chunk.content, str) else ""
+                    if (chunk.response_metadata or {}).get("finish_reason") == "length":
+                        self._pieces.put(("cut", None))
+                    if text:
+                        self._pieces.put(("text", text))
+                        tokens += count_tokens(text)
+                        if tokens > self._token_cap:  # the endpoint ignored max_tokens
+                            self._pieces.put(("cut", None))
+                            break
+            finally:
+                stream.close()
+            self._pieces.put(("end", None))
+        except Exception as exc:
+            self._pieces.put(("error", exc))
+
+    def __iter__(self) -> Iterator[str]:
+        if self._deadline.remaining() <= 0:  # spent already (on condensing): do not start a request
+            raise BudgetExceeded(f"{self._deadline.seconds:g} s")
+        helper = threading.Thread(target=self._produce, name="llm-reply", daemon=True)
+        helper.start()
+        stripper = ControlStripper()
+        try:
+            while True:
+                remaining = self._deadline.remaining()
+                try:
+                    if remaining <= 0:
+                        raise queue.Empty
+                    kind, value = self._pieces.get(timeout=remaining)
+                except queue.Empty:
+                    raise BudgetExceeded(f"{self._deadline.seconds:g} s") from None
+                if kind == "error":
+                    raise LLMUnavailable(describe_failure(value)) from value
+                if kind == "cut":
+                    self.cut_short = True
+                elif kind == "end":
+                    tail = stripper.flush()
+                    if tail:
+                        yield tail
+                    return
+                else:
+                    text = stripper.feed(value)
+                    if text:
+                        yield text
+        finally:
+            self._stop.set()
+
+
 class LLMAnswerer:
     def __init__(self, settings: Settings) -> None:
         from langchain_openai import ChatOpenAI
 
         self.settings = settings
         self.name = settings.llm_model or "llm"
+        # `max_tokens` goes in the body under that name: llama.cpp, llama-cpp-python, Ollama and vLLM
+        # all read it (ChatOpenAI's own field would send `max_completion_tokens`, which some ignore).
         self._chat = ChatOpenAI(
             base_url=settings.llm_base_url,
             model=settings.llm_model or "default",
@@ -50,7 +154,12 @@ class LLMAnswerer:
             timeout=settings.llm_timeout,
             max_retries=0,
             streaming=True,
+            extra_body={"max_tokens": settings.llm_max_tokens},
         )
+
+    def budget(self) -> Deadline:
+        """A fresh time budget for one answer."""
+        return Deadline(self.settings.llm_timeout)
 
     def pack_sources(self, hits: Sequence[Hit]) -> tuple[str, list[Hit]]:
         """Numbered, fenced sources within the context budget (the last one may be cut)."""
@@ -75,20 +184,16 @@ class LLMAnswerer:
             budget -= cost
         return "\n\n".join(parts), used
 
-    def stream(self, question: str, hits: Sequence[Hit], language: str) -> Iterator[str]:
-        """Stream the answer's text; raises LLMUnavailable on any endpoint failure."""
+    def stream(self, question: str, hits: Sequence[Hit], language: str, deadline: Deadline | None = None) -> ModelReply:
+        """The answer's reply, to iterate as it streams; raises LLMUnavailable on any endpoint failure."""
         sources, _ = self.pack_sources(hits)
         prompt = answer_prompt(self.settings.prompts_dir, language)
         messages = prompt.format_messages(sources=sources, question=question)
-        try:
-            for piece in self._chat.stream(messages):
-                text = piece.content if isinstance(piece.content, str) else ""
-                if text:
-                    yield text
-        except Exception as exc:
-            raise LLMUnavailable(describe_failure(exc)) from exc
+        return ModelReply(self._chat, messages, deadline or self.budget(), self.settings.llm_max_tokens)
 
-    def condense(self, question: str, history: Sequence[tuple[str, str]], language: str) -> str:
+    def condense(
+        self, question: str, history: Sequence[tuple[str, str]], language: str, deadline: Deadline | None = None
+    ) -> str:
         lines = []
         for user, assistant in history[-3:]:
             lines.append(f"Användare: {user}")
@@ -96,11 +201,7 @@ class LLMAnswerer:
         prompt = condense_prompt(self.settings.prompts_dir, language).format(
             history="\n".join(lines), question=question
         )
-        try:
-            reply = self._chat.invoke(prompt)
-        except Exception as exc:
-            raise LLMUnavailable(describe_failure(exc)) from exc
-        text = reply.content if isinstance(reply.content, str) else ""
+        text = "".join(ModelReply(self._chat, prompt, deadline or self.budget(), self.settings.llm_max_tokens))
         return text.strip().splitlines()[0].strip() if text.strip() else question
 
 

@@ -116,7 +116,13 @@ class Settings(BaseSettings):
     llm_model: str = Field(default="", description="Chat model name.")
     llm_api_key: SecretStr = Field(default=SecretStr("not-needed"), description="LLM key.")
     llm_temperature: float = Field(default=0.1, ge=0, le=2, description="Sampling temperature.")
-    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds before falling back.")
+    llm_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds one answer may take from the model in all (condensing and the whole stream); "
+        "then the extractive answer.",
+    )
+    llm_max_tokens: int = Field(default=800, ge=16, description="Most tokens the model may write per request.")
     llm_context_tokens: int = Field(default=3000, ge=256, description="Token budget for sources.")
 
     # Web app
@@ -125,6 +131,18 @@ class Settings(BaseSettings):
     auth_user: str = Field(default="", description="Login name; empty = no login.")
     auth_password: SecretStr = Field(default=SecretStr(""), description="Login password.")
     concurrency: int = Field(default=4, ge=1, description="Answers computed at once.")
+    login_free_attempts: int = Field(
+        default=5, ge=1, description="Wrong passwords per client before each further attempt must wait."
+    )
+    login_delay: float = Field(
+        default=1.0, gt=0, description="Seconds the first delayed login attempt waits; each further one doubles it."
+    )
+    max_comment_chars: int = Field(default=2000, ge=10, description="Longer feedback comments are refused.")
+    session_ttl: float = Field(
+        default=7200.0, gt=0, description="Seconds an idle session's conversation is kept in memory."
+    )
+    max_sessions: int = Field(default=1000, ge=1, description="Sessions kept in memory; the least recent go first.")
+    export_max_age: float = Field(default=3600.0, gt=0, description="Seconds an exported conversation file is kept.")
 
     @classmethod
     def settings_customise_sources(
@@ -156,6 +174,10 @@ class Settings(BaseSettings):
     @property
     def feedback_path(self) -> Path:
         return self.data_dir / "feedback.jsonl"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
     @property
     def index_label(self) -> str:

@@ -6,6 +6,10 @@
         ...
         server.requests[0].messages   # what the client sent
 
+Behaviours: `Reply` (streamed in pieces, optionally slowly or ending at the token cap),
+`Status` (an HTTP error), `Delay` (answer late), `Endless` (a stream that never ends; the
+test bounds it, and `open_streams` shows when the client has hung up).
+
 Each POST /v1/chat/completions takes the next behaviour from the queue; requests with
 `"stream": true` get Server-Sent Events (`data: {...chat.completion.chunk...}` lines, then
 `data: [DONE]`), others one `chat.completion` JSON object. An empty queue answers 500 so an
@@ -32,6 +36,7 @@ class Reply:
     text: str
     pieces: int = 4
     pause: float = 0.01  # seconds between streamed chunks
+    finish: str = "stop"  # "length": the reply ended at the token cap
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,15 @@ class Delay:
     text: str = "för sent"
 
 
-Behaviour = Reply | Status | Delay
+@dataclass(frozen=True)
+class Endless:
+    """Stream `piece` every `pause` seconds until the client hangs up (or the server stops)."""
+
+    piece: str = "bla "
+    pause: float = 0.02
+
+
+Behaviour = Reply | Status | Delay | Endless
 
 
 @dataclass
@@ -106,6 +119,7 @@ class _State:
     queue: deque[Behaviour] = field(default_factory=deque)
     requests: list[Received] = field(default_factory=list)
     unscripted: int = 0
+    open_streams: int = 0  # streamed replies still being written
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -143,6 +157,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif isinstance(behaviour, Delay):
                 if not state.stopping.wait(behaviour.seconds):
                     self._reply(body, Reply(behaviour.text))
+            elif isinstance(behaviour, Endless):
+                self._endless(body, behaviour)
             else:
                 self._reply(body, behaviour)
         except (BrokenPipeError, ConnectionResetError):
@@ -151,34 +167,57 @@ class _Handler(BaseHTTPRequestHandler):
     def _error(self, code: int, message: str) -> None:
         send_json(self, code, {"error": {"message": message, "type": "scripted", "code": str(code)}})
 
+    def _event(self, request: dict[str, Any], delta: dict[str, Any], finish: str | None) -> None:
+        """One Server-Sent Event with a chat.completion.chunk."""
+        chunk = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": str(request.get("model", "test-model")),
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+        self.wfile.flush()
+
+    def _start_stream(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()  # HTTP/1.0: the body ends when the connection closes
+
+    def _endless(self, request: dict[str, Any], endless: Endless) -> None:
+        state = self.server.state
+        with state.lock:
+            state.open_streams += 1
+        try:
+            self._start_stream()
+            self._event(request, {"role": "assistant", "content": ""}, None)
+            while not state.stopping.wait(endless.pause):
+                self._event(request, {"content": endless.piece}, None)
+        finally:
+            with state.lock:
+                state.open_streams -= 1
+
     def _reply(self, request: dict[str, Any], reply: Reply) -> None:
         model = str(request.get("model", "test-model"))
         created = int(time.time())
         if request.get("stream"):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-cache")
-            self.end_headers()  # HTTP/1.0: the body ends when the connection closes
-
-            def event(delta: dict[str, Any], finish: str | None) -> None:
-                chunk = {
-                    "id": "chatcmpl-fake",
-                    "object": "chat.completion.chunk",
-                    "created": created,
-                    "model": model,
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-                }
-                self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+            state = self.server.state
+            with state.lock:
+                state.open_streams += 1
+            try:
+                self._start_stream()
+                self._event(request, {"role": "assistant", "content": ""}, None)
+                for piece in split_text(reply.text, reply.pieces):
+                    self._event(request, {"content": piece}, None)
+                    if reply.pause and state.stopping.wait(reply.pause):
+                        return
+                self._event(request, {}, reply.finish)
+                self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
-
-            event({"role": "assistant", "content": ""}, None)
-            for piece in split_text(reply.text, reply.pieces):
-                event({"content": piece}, None)
-                if reply.pause:
-                    time.sleep(reply.pause)
-            event({}, "stop")
-            self.wfile.write(b"data: [DONE]\n\n")
-            self.wfile.flush()
+            finally:
+                with state.lock:
+                    state.open_streams -= 1
             return
         send_json(
             self,
@@ -262,6 +301,12 @@ class FakeOpenAI:
     def pending(self) -> int:
         with self._state.lock:
             return len(self._state.queue)
+
+    @property
+    def open_streams(self) -> int:
+        """Streamed replies the server is still writing (0 once every client hung up or was served)."""
+        with self._state.lock:
+            return self._state.open_streams
 
     @property
     def unscripted(self) -> int:

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.slow
 SESSIONS = 20
 TEST_BUDGET = 300.0  # seconds for all sessions together
 CALL_TIMEOUT = 120.0  # seconds for one question (queueing included)
+HTTPX = {"timeout": 60.0}  # gradio_client's default 5 s fails the queue join on a busy machine (a browser waits)
 FIRST_QUESTIONS = [
     "Vad tycker Malmö om riktade statsbidrag?",
     "Vad är tillitsbaserad styrning?",
@@ -93,7 +94,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_session(run: SessionRun, url: str, api_name: str, download_dir: Path, deadline: float) -> SessionRun:
-    client = gradio_client.Client(url, verbose=False, analytics_enabled=False, download_files=str(download_dir))
+    client = gradio_client.Client(
+        url, verbose=False, analytics_enabled=False, download_files=str(download_dir), httpx_kwargs=HTTPX
+    )
     try:
         chat: list[dict[str, Any]] = []
         for question in run.questions:

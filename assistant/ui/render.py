@@ -28,6 +28,13 @@ def safe_text(text: str) -> str:
     return escaped
 
 
+def short_text(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with the full length said when it was cut."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … ({len(text)} tecken)"
+
+
 def answer_markdown(answer: Answer) -> str:
     """The answer as chat Markdown: notices in italics, then the text (escaped, bold kept)."""
     parts = [f"*{safe_text(n)}*" for n in answer.notices_to_show]
