@@ -30,6 +30,7 @@ from assistant.sentences import SentenceVectors
 from assistant.settings import Settings
 from assistant.store import Store
 from assistant.understanding import followup
+from assistant.understanding.entities import normalise_question
 
 History = Sequence[tuple[str, str]]
 
@@ -134,7 +135,14 @@ class Assistant:
     # -- steps -----------------------------------------------------------------------------
     def _prepare(self, turn: Turn) -> Turn:
         question, language = check_question(turn.question, self.settings)
-        return replace(turn, question=question, language=language)
+        history = turn.history
+        if language == "sv" and self.store.manifest():
+            # Words and names as the documents write them: "aldrenamnden" → "Äldrenämnden".
+            vocab = self.store.lexical().vocab
+            organisations, bodies = self.store.speaker_names()
+            question = normalise_question(question, vocab, organisations, bodies)
+            history = tuple((normalise_question(q, vocab, organisations, bodies), a) for q, a in history)
+        return replace(turn, question=question, language=language, history=history)
 
     def _condense(self, turn: Turn) -> Turn:
         started = time.perf_counter()

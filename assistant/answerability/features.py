@@ -92,7 +92,7 @@ def gather(
     terms = question_terms(standalone, lexical.vocab, r.targets)
     asks_stance = STANCE_QUESTION.search(question) is not None
 
-    unknown = unknown_organisations(standalone, organisations, bodies)
+    unknown = unknown_organisations(standalone, organisations, bodies, lexical.vocab)
     unknown_org = bool(unknown)
     unknown += [n for n in r.unknown_names if not r.targets]
     years = [y for y in _YEAR.findall(question) if y not in lexical.vocab]
