@@ -3,8 +3,10 @@
 A watchdog timer raises `ParseTimeout` in the parsing thread (CPython's async exceptions, so it
 works outside the main thread and leaves SIGALRM to others, e.g. pytest-timeout). It derives from
 BaseException so a parser's own `except Exception` cannot swallow it, and it is raised again every
-`_REPEAT_SECONDS` until the protected block is left. Like a signal, it lands between Python
-bytecodes: a long call inside C code (zlib, lxml) finishes first, which the size limits bound.
+`_REPEAT_SECONDS` until the protected block is left: when it lands in a finalizer or a weakref
+callback run by the garbage collector, Python reports it as ignored and the next one ends the
+parse. Like a signal, it lands between Python bytecodes: a long call inside C code (zlib, lxml)
+finishes first, which the size limits bound.
 """
 
 from __future__ import annotations
