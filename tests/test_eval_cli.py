@@ -163,7 +163,13 @@ def test_gate_passes_when_every_minimum_is_met() -> None:
 
 def test_the_shipped_targets_are_the_agreed_goals_and_the_gate_sits_below_them() -> None:
     targets = gate.load_targets(gate.THRESHOLDS_PATH)
-    assert targets == {"hit_at_5": 0.95, "mrr_at_10": 0.85, "abstention_recall": 0.90, "answer_rate": 0.95}
+    assert targets == {
+        "hit_at_5": 0.95,
+        "mrr_at_10": 0.88,
+        "abstention_recall": 0.90,
+        "answer_rate": 0.95,
+        "evidence_cited": 0.92,
+    }
     shipped = gate.load_gate(gate.THRESHOLDS_PATH)
     assert shipped.set_name in load_sets()
     assert set(shipped.minimums) == set(targets)
