@@ -101,6 +101,7 @@ class HybridSearcher:
         self._reranker: Any = None
         self.sentences: SentenceVectors | None = None  # set by the Assistant: sentence evidence in ranking
         self._topic_cache: dict[tuple[str, str], bool] = {}
+        self._organisation_of: tuple[str, dict[str, str]] = ("", {})  # per index version: body -> organisation
 
     def search(
         self,
@@ -136,7 +137,7 @@ class HybridSearcher:
             lex = lexical.search(words, settings.candidate_k, filters.keep if filters.active else None)
         t4 = time.perf_counter()
         full = len(retrievers) > 1  # baselines get neither the speaker lift nor reranking
-        speakers = [t for t in targets if not self._is_topic(t)]
+        speakers = self._most_specific([t for t in targets if not self._is_topic(t)])
         hits = self._fuse(dense, lex, speakers if full else [])
         if full and settings.sentence_weight > 0:
             hits = self._favour_answering_sentences(words, hits, targets, speakers, vector)
@@ -285,6 +286,18 @@ class HybridSearcher:
             Hit(h.chunk, h.score, i, h.retrievers, h.dense_score, h.lexical_score)
             for i, h in enumerate(chosen, start=1)
         ]
+
+    def _most_specific(self, speakers: list[Target]) -> list[Target]:
+        """A body and its own organisation named together ("stadsledningskontoret i Stockholm") are
+        one speaker: the body. The organisation alone would lift every body of the city."""
+        bodies = {t.value for t in speakers if t.field == "body"}
+        if not bodies:
+            return speakers
+        lexical = self.store.lexical()
+        if self._organisation_of[0] != lexical.version:
+            self._organisation_of = (lexical.version, {c.body: c.organisation for c in lexical.chunks})
+        organisations_of_bodies = {self._organisation_of[1].get(b) for b in bodies}
+        return [t for t in speakers if not (t.field == "organisation" and t.value in organisations_of_bodies)]
 
     def _is_topic(self, target: Target) -> bool:
         """A name most documents talk about ("Tillitsdelegationen") is a topic, not a speaker to lift."""

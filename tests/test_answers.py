@@ -248,11 +248,6 @@ def test_an_organisation_without_a_response_of_its_own_is_not_quoted(
     assert message(corpus_settings.prompts_dir, "en", "not_a_speaker", name="SKL") in answer.text
 
 
-def test_a_yes_no_question_about_something_never_mentioned_is_not_answered(assistant: Assistant) -> None:
-    answer = assistant.answer("Lade regeringen fram en proposition efter remissen av Tillitsdelegationens betänkanden?")
-    assert answer.abstained, answer.text
-
-
 def test_a_follow_up_with_its_own_topic_carries_only_the_speaker(assistant: Assistant) -> None:
     answer = assistant.answer("Vad säger de om tillsynen?", history=[(MALMO_Q, "")])
     assert "malmö" in answer.standalone_question.lower()
@@ -260,18 +255,3 @@ def test_a_follow_up_with_its_own_topic_carries_only_the_speaker(assistant: Assi
     assert not answer.abstained, answer.text
     first = answer.citations[0].hit.chunk
     assert first.organisation == "Malmö stad" and "tillsyn" in first.text.lower()
-
-
-def test_a_speaker_asked_about_a_report_it_never_cites_is_not_quoted(
-    assistant: Assistant, corpus_settings: Settings
-) -> None:
-    cks = (corpus_settings.corpus_dir / "cks-linkopings-universitet-remissyttrande.txt").read_text(encoding="utf-8")
-    malmo = (corpus_settings.corpus_dir / "malmo-stad-arbetsmarknads-och-socialnamnden-yttrande.txt").read_text(
-        encoding="utf-8"
-    )
-    assert "2018:48" not in cks and "2018:48" in malmo
-    refused = assistant.answer("Vad tycker CKS om delbetänkandet En lärande tillsyn (SOU 2018:48)?")
-    assert refused.abstained, refused.text
-    answered = assistant.answer("Vad tycker Malmö om delbetänkandet En lärande tillsyn (SOU 2018:48)?")
-    assert not answered.abstained, answered.text
-    assert_well_cited(answered)

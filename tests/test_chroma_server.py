@@ -172,6 +172,6 @@ def test_a_server_that_stops_mid_session_gives_a_clear_error(
         settings = make_settings(chroma_host="127.0.0.1", chroma_port=port, corpus_dir=corpus)
         assert ingest(settings).ok
         assistant = Assistant(settings)
-        assert not assistant.answer("Vad anser nämnden om statsbidrag?").abstained
+        assert assistant.search("Vad anser nämnden om statsbidrag?").hits  # works while the server is up
     with pytest.raises(StoreUnavailableError, match=f"127.0.0.1:{port}"):
         assistant.answer("Vad anser nämnden om tillsynen?")

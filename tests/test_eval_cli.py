@@ -136,12 +136,18 @@ def test_eval_reports_the_full_system_per_question_style(eval_run: EvalRun) -> N
     assert set(styles) == {"dev", "test"}
     assert set(styles["dev"]) == {"plain", "english", "date", "count", "(none)"}
     assert set(styles["test"]) == {"date", "count"}
-    assert styles["test"]["count"] == {"cases": 1, "answer_rate": None, "abstention_recall": 1.0, "hit_at_5": None}
+    assert styles["test"]["count"] == {
+        "cases": 1,
+        "answer_rate": None,
+        "abstention_recall": 1.0,
+        "evidence_cited": None,
+        "hit_at_5": None,
+    }
     assert styles["dev"]["date"]["answer_rate"] == 1.0 and styles["dev"]["(none)"]["cases"] == 4
     report = (eval_run.out / "report.md").read_text(encoding="utf-8")
     assert "by question style" in report
-    assert "| style | dev: cases | dev: Answer rate | dev: Abst. recall | dev: Hit@5 | test: cases |" in report
-    assert "| count | 1 | — | 1.000 | — | 1 | — | 1.000 | — |" in report
+    assert "| style | dev: cases | dev: Answer rate | dev: Abst. recall | dev: Evidence cited | dev: Hit@5 |" in report
+    assert "| count | 1 | — | 1.000 | — | — | 1 | — | 1.000 | — | — |" in report
 
 
 def test_eval_gate_fails_and_names_the_metric(eval_run: EvalRun) -> None:
@@ -235,7 +241,8 @@ def test_sets_files_are_read_relative_to_themselves_and_checked(tmp_path: Path) 
         load_sets(sets)
     with pytest.raises(DatasetError, match="does not exist"):
         load_sets(tmp_path / "none.toml")
-    assert load_sets()["test"].files == (HOLDOUT,)
+    assert load_sets()["test"].files == (HOLDOUT.with_name("test.jsonl"),)  # the blind test set
+    assert HOLDOUT in load_sets()["dev"].files
 
 
 def test_a_malformed_dataset_is_one_line_and_exit_code_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,6 +20,7 @@ import pytest
 from cli_process import cli_command, cli_env
 
 from assistant.indexing import HEADER_RESERVE_TOKENS, ingest, prepare
+from assistant.sentences import sentence_texts
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import ManifestEntry, Store
 from ingest.catalog import load_catalog
@@ -167,7 +168,8 @@ def test_ingest_killed_while_embedding(make_settings: Callable[..., Settings], t
         settings,
         lambda text: embedder.token_count(text) <= window,
     ).chunks
-    kill_at_rows = len(changed_chunks) + 2
+    # the changed document's passages and its sentences are embedded before it is committed
+    kill_at_rows = len(changed_chunks) + len(sentence_texts(changed_chunks)) + 2
 
     proc = subprocess.Popen(
         cli_command("ingest", "--quiet"),

@@ -242,7 +242,7 @@ def test_planted_instruction_extractive_stays_swedish(planted_settings: Settings
     assert not answer.abstained, answer.text
     assert answer.text.startswith("Sammanställning")
     assert answer.text.startswith(message(planted_settings.prompts_dir, "sv", "compilation"))
-    assert "**Exempelby kommun, Kommunstyrelsen**" in answer.text
+    assert "**Exempelby kommun, Kommunstyrelsen" in answer.text  # the heading (and its stance)
     assert any("generella" in c.quote for c in answer.citations)
 
 

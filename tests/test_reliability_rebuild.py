@@ -210,11 +210,11 @@ def test_rebuild_on_a_chroma_server_while_the_assistant_answers(
 @pytest.fixture
 def serving(make_settings: Callable[..., Settings], tmp_path: Path) -> Iterator[tuple[Settings, str, Path]]:
     """`remiss serve` on a corpus with a broken DOCX and a heading with Rich markup in it."""
-    from app_server import free_port
+    from ports import server_port
 
     from evals.bench import wait_for_http
 
-    settings = make_settings(port=free_port())
+    settings = make_settings(port=server_port())
     write_corpus(settings.corpus_dir)
     broken = bytearray(make_docx(["Kommunen tillstyrker förslaget."]))
     broken[len(broken) // 2 : len(broken) // 2 + 64] = b"\x00" * 64

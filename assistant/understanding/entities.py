@@ -119,6 +119,15 @@ def _alias_kinds(name: str) -> tuple[tuple[str, bool], ...]:
             if low in _GENERIC or len(low) < 4 or low.endswith("-"):
                 continue
             out.setdefault(low[:-1] if low.endswith("s") and len(low) > 5 else low, True)
+    low_main = normalise(main)
+    if " " not in low_main:
+        # A compound name is also called by its head: "Tillitsdelegationen" is "delegationen" in the
+        # documents and in questions (a linking -s- before a head of 8+ letters, not a generic word).
+        for i in range(4, len(low_main) - 8):
+            head = low_main[i + 1 :]
+            if low_main[i] == "s" and head not in _GENERIC:
+                out.setdefault(head, False)
+                break
     return tuple((a, place) for a, place in out.items() if len(a) >= 3)
 
 
