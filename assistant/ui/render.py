@@ -109,7 +109,9 @@ def conversation_markdown(answers: Sequence[Answer]) -> str:
     """The whole conversation with its sources, for download."""
     lines = ["# Samtal med remiss", ""]
     for i, answer in enumerate(answers, start=1):
-        lines += [f"## Fråga {i}: {answer.question}", "", answer.text, ""]
+        lines += [f"## Fråga {i}: {answer.question}", ""]
+        lines += [f"*{notice}*" for notice in answer.notices]
+        lines += ["", answer.text, ""] if answer.notices else [answer.text, ""]
         if answer.citations:
             lines.append("### Källor")
             for c in answer.citations:
