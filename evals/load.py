@@ -57,6 +57,13 @@ def _text(message: dict[str, Any]) -> str:
     return content if isinstance(content, str) else ""
 
 
+def _file_path(output: Any) -> str:
+    """The server-side path of a gr.File output as gradio_client returns it (the server is this machine)."""
+    if isinstance(output, dict):
+        return _file_path(output["value"]) if "value" in output else str(output.get("path") or "")
+    return str(output or "")
+
+
 def _send_api(client: Any) -> str:
     config = client.config
     send = [c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "send"]
@@ -87,8 +94,7 @@ def run_session(session: Session, url: str, api: str, start: threading.Barrier, 
             answer = _text(chat[-1]) if chat else ""
             if not answer.strip() or "Något gick fel" in answer:
                 session.errors.append(f"{question!r}: {answer[:120]!r}")
-        exported = client.predict(api_name="/export")
-        path = exported.get("value") if isinstance(exported, dict) else exported
+        path = _file_path(client.predict(api_name="/export"))
         text = Path(path).read_text(encoding="utf-8") if path else ""
         own = f"(session {session.index:03d})"
         session.leaked = own not in text or any(tag in text for tag in tags if tag != own)
@@ -108,6 +114,14 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (less sensitive to a busy machine than latency)."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return float("nan")
+
+
 def percentile(values: list[float], q: int) -> float:
     if len(values) < 2:
         return values[0] if values else float("nan")
@@ -120,9 +134,23 @@ def start_serve(port: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def run_wave(url: str, api: str, count: int, first: int) -> list[Session]:
+    """`count` sessions started together, numbered from `first`."""
+    sessions = [
+        Session(i, [f"{FIRST_QUESTIONS[i % len(FIRST_QUESTIONS)]} (session {i:03d})", *FOLLOW_UPS])
+        for i in range(first, first + count)
+    ]
+    tags = [f"(session {s.index:03d})" for s in sessions]
+    start = threading.Barrier(len(sessions))
+    with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="load") as pool:
+        return list(pool.map(lambda s: run_session(s, url, api, start, tags), sessions))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.load", description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=50, help="concurrent sessions per wave")
+    parser.add_argument("--waves", type=int, default=1, help="waves of new sessions, one after the other")
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds between waves (let sessions go idle)")
     parser.add_argument("--url", default="", help="an app that already runs (default: start remiss serve)")
     args = parser.parse_args(argv)
 
@@ -132,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         server = start_serve(port)
         url = f"http://127.0.0.1:{port}/"
+    pid = server.pid if server else 0
+    done: list[Session] = []
+    memory: list[float] = []
     try:
         wait_for_http(url, START_TIMEOUT)
         from gradio_client import Client
@@ -140,18 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         api = _send_api(probe)
         probe.predict("Vad är tillitsbaserad styrning?", [], "Alla", "Alla", "Alla", "Alla", api_name=api)  # warm up
         probe.close()
-        before = rss_mib(server.pid) if server else float("nan")
-        sessions = [
-            Session(i, [f"{FIRST_QUESTIONS[i % len(FIRST_QUESTIONS)]} (session {i:03d})", *FOLLOW_UPS])
-            for i in range(args.sessions)
-        ]
-        tags = [f"(session {s.index:03d})" for s in sessions]
-        start = threading.Barrier(len(sessions))
+        memory.append(rss_mib(pid))
+        cpu_before = cpu_seconds(pid)
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=len(sessions), thread_name_prefix="load") as pool:
-            done = list(pool.map(lambda s: run_session(s, url, api, start, tags), sessions))
-        wall = time.monotonic() - started
-        after = rss_mib(server.pid) if server else float("nan")
+        for wave in range(args.waves):
+            if wave:
+                time.sleep(args.pause)
+            done += run_wave(url, api, args.sessions, wave * args.sessions)
+            memory.append(rss_mib(pid))
+        wall = time.monotonic() - started - args.pause * (args.waves - 1)
+        cpu = cpu_seconds(pid) - cpu_before
     finally:
         if server is not None:
             server.terminate()
@@ -162,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
 
     errors = [e for s in done for e in s.errors]
     leaks = sum(s.leaked for s in done)
-    print(f"load: {len(done)} sessions x 3 questions against {url} in {wall:.1f} s")
+    waves = f"{args.waves} waves of " if args.waves > 1 else ""
+    print(f"load: {waves}{args.sessions} concurrent sessions x 3 questions against {url} in {wall:.1f} s")
     for q in range(3):
         values = [s.latencies[q] for s in done if len(s.latencies) > q]
         print(
@@ -176,10 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     for error in errors[:5]:
         print(f"    {error}")
     if server is not None:
-        print(
-            f"  server memory (VmRSS): {before:.0f} MiB before, {after:.0f} MiB after "
-            f"({(after - before) / max(1, len(done)):.2f} MiB per session)"
-        )
+        steps = ", ".join(f"{m:.0f}" for m in memory)
+        growth = (memory[-1] - memory[0]) / max(1, len(done))
+        print(f"  server memory (VmRSS, MiB): {steps} (start, after each wave); {growth:.2f} MiB per session")
+        print(f"  server CPU time: {cpu:.1f} s ({cpu / max(1, len(everything)):.2f} s per answer)")
+        with contextlib.suppress(OSError):
+            print(f"  machine load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     return 1 if errors or leaks else 0
 
 

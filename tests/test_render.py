@@ -7,6 +7,7 @@ import json
 import re
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -319,7 +320,9 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
         mode="llm:test-model",
     )
     third = make_answer("Vad kostar det?", "Jag hittar inget stöd för det i dokumenten.", abstained=True)
+    third = replace(third, notices=("Språkmodellen svarade inte i tid.",))
     md = conversation_markdown([first, second, third])
+    assert "## Fråga 3: Vad kostar det?\n\n*Språkmodellen svarade inte i tid.*\n\nJag hittar inget stöd" in md
     assert md.startswith("# Samtal med remiss")
     assert "## Fråga 1: Vad tycker Malmö?" in md
     assert "## Fråga 2: Och vad tycker Äldrenämnden?" in md

@@ -128,7 +128,8 @@ def conversation_markdown(answers: Sequence[Answer], filters: Sequence[str] = ()
         lines += [f"## Fråga {i}: {answer.question}", ""]
         if i <= len(filters):
             lines += [f"*{filters[i - 1]}*", ""]
-        lines += [answer.text, ""]
+        lines += [f"*{notice}*" for notice in answer.notices]
+        lines += ["", answer.text, ""] if answer.notices else [answer.text, ""]
         if answer.citations:
             lines.append("### Källor")
             for c in answer.citations:
