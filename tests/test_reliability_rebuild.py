@@ -212,7 +212,7 @@ def serving(make_settings: Callable[..., Settings], tmp_path: Path) -> Iterator[
     """`remiss serve` on a corpus with a broken DOCX and a heading with Rich markup in it."""
     from ports import server_port
 
-    from evals.bench import wait_for_http
+    from evals.bench.serving import wait_for_http
 
     settings = make_settings(port=server_port())
     write_corpus(settings.corpus_dir)
