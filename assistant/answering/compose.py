@@ -28,7 +28,7 @@ from assistant.retrieval import Retrieval
 from assistant.sentences import SentenceSpan, SentenceVectors
 from assistant.swedish import analyse
 from assistant.understanding.answer_types import Expectation, answer_value, expectation, first_question
-from assistant.understanding.entities import Target, aliases
+from assistant.understanding.followup import without_names
 from assistant.understanding.terms import question_terms
 
 MAX_SENTENCES = 5
@@ -112,7 +112,7 @@ def rank(
     if retrieval.targets:
         # The speaker is already chosen by the passages kept; what a sentence must match is the
         # topic. Otherwise "Socialnämnden beslutade vid sitt sammanträde …" wins on the name alone.
-        topic = _without_names(question, retrieval.targets)
+        topic = " ".join(without_names(question, retrieval.targets).split())
         if topic.strip() and topic != question:
             vector = sentences.embed_query(topic)
     for cosine, hit, span in best_sentences(vector, hits, sentences):
@@ -182,12 +182,6 @@ def _lead(
     return [message(prompts, language, "compilation"), ""]
 
 
-def _without_names(question: str, targets: list[Target]) -> str:
-    for target in targets:
-        for alias in sorted(aliases(target.value), key=len, reverse=True):
-            question = re.sub(rf"(?i)(?<![\wåäö]){re.escape(alias)}\w*", " ", question)
-    return " ".join(question.split())
-
-
 def _fingerprint(text: str) -> str:
-    return " ".join(re.findall(r"[\wåäö]+", text.lower()))
+    """The words of a sentence, lower case, without punctuation: a reprint has the same fingerprint."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())

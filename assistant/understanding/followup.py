@@ -72,7 +72,7 @@ def resolve(
     if not own.speakers and before.speakers:
         carried.extend(_named(previous, before.speakers))
     if not own.topic or (own.points_back and not own.speakers and not carried):
-        carried.append(_without_names(previous, before.speakers))
+        carried.append(without_names(previous, before.speakers))
     carried = [c for c in carried if c.strip()]
     return f"{question} ({' '.join(' '.join(carried).split())})" if carried else question
 
@@ -89,7 +89,8 @@ def _named(text: str, targets: list[Target]) -> list[str]:
     return found
 
 
-def _without_names(text: str, targets: list[Target]) -> str:
+def without_names(text: str, targets: list[Target]) -> str:
+    """The text with every alias of the targets removed (what it says, not whom it names)."""
     for target in targets:
         for alias in sorted(aliases(target.value), key=len, reverse=True):
             text = re.sub(rf"(?i)(?<![\wåäö]){re.escape(alias)}\w*", "", text)
