@@ -10,7 +10,7 @@ sentence reprinted in a second document is quoted once. The answer leads with wh
 - a definition: the defining text of the report's own summary before others' comments.
 
 Nothing is written that the quotes do not say: the lead is words of a quoted sentence, and the
-stance label names the cue words it rests on.
+stance label says what the quotes under it show (their cue words), not the body's whole position.
 """
 
 from __future__ import annotations
