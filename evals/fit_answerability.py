@@ -82,7 +82,8 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     datasets = args.dataset or list(load_sets()[DEV_SET].files)
     if any(p.name.startswith("test") for p in datasets):
         raise RemissError("Anpassa aldrig modellen på testmängden (evals/README.md); välj utvecklingsfiler.")
-    result = refit(settings, datasets, args.out or settings.answerability_model or MODEL_PATH)
+    out = args.out or settings.answerability_model or MODEL_PATH
+    result = refit(settings, datasets, out)
     cv = result["cross_validated"]
     model = result["model"]
     print(f"Fitted on {cv['cases']} dev cases ({cv['answerable']} answerable) from {', '.join(result['datasets'])}")
@@ -93,5 +94,5 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     )
     for name, weight in sorted(zip(model.features, model.weights, strict=True), key=lambda p: -abs(p[1])):
         print(f"  {name:26s} {weight:+.3f}")
-    print(f"Written: {args.out or MODEL_PATH}")
+    print(f"Written: {out}")
     return 0

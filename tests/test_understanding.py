@@ -7,11 +7,13 @@ answer at hand, answers where the documents are silent, answer composition and m
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from assistant.answerability.model import load_model
 from assistant.chain import Assistant
+from assistant.cli import main
 from assistant.records import Answer
 from assistant.settings import Settings
 from assistant.understanding.followup import parts, resolve
@@ -127,3 +129,25 @@ def test_an_english_question_gets_an_english_lead_line(assistant: Assistant) -> 
     answer = assistant.answer("What does Malmö think about targeted state grants?")
     first = answer.text.splitlines()[0]
     assert first.startswith("Compilation") or first.startswith("Answer"), answer.text
+
+
+def test_the_model_refits_on_dev_cases_and_refuses_the_test_set(
+    corpus_settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evals.dataset import DEFAULT_DATASET
+    from evals.fit_answerability import refit
+
+    lines = DEFAULT_DATASET.read_text(encoding="utf-8").splitlines()
+    cases = [line for line in lines if '"answerable": true' in line][:6]
+    cases += [line for line in lines if '"answerable": false' in line][:6]
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text("\n".join(cases) + "\n", encoding="utf-8")
+    out = tmp_path / "model.json"
+    result = refit(corpus_settings, [dev], out, rounds=1)
+    model = load_model(out)
+    assert model.report["cross_validated"]["cases"] == 12 and result["datasets"] == ["dev.jsonl"]
+    assert 0.0 < model.threshold < 1.0 and len(model.weights) == len(model.features)
+    test_file = tmp_path / "test.jsonl"
+    test_file.write_text(cases[0] + "\n", encoding="utf-8")
+    assert main(["fit-answerability", "--dataset", str(test_file), "--out", str(out)]) == 1
+    assert "testmängden" in capsys.readouterr().err
