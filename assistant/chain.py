@@ -172,7 +172,9 @@ class Assistant:
         """Would the question, searched on its own, be answered? (The model on the question alone.)"""
         if self.model is None:
             return False
-        probe = replace(turn, question=question, history=(), standalone=question, language=detect_language(question))
+        probe = replace(
+            turn, question=question, history=(), standalone=question, language=detect_language(question), timings={}
+        )  # its own timings: the probe's search must not overwrite the turn's
         decision = self._decide(self._search(probe)).decision
         return decision is not None and decision.answer
 
