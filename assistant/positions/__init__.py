@@ -1,0 +1,1 @@
+"""The remissammanställning: for every proposal, which respondent supports, opposes or conditions it, with quotes."""
