@@ -161,7 +161,7 @@ def _speaker(org: Org) -> str:
 
 
 def dev_nämnd_yttrande(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"{rng.choice(['SN', 'KS', 'BSN', 'VON'])} {y}/{rng.randint(10, 999)}"
     reports = _reports(rng)
     title = f"Yttrande över {_subject(reports)}"
@@ -201,7 +201,7 @@ def dev_universitet(rng: random.Random, org: Org) -> tuple[list[str], dict]:
 
 
 def dev_tjänsteutlåtande(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"RS {y}-{rng.randint(10, 999):04d}"
     reports = _reports(rng)
     title = f"Svar på remiss – {_subject(reports)}"
@@ -216,7 +216,7 @@ def dev_tjänsteutlåtande(rng: random.Random, org: Org) -> tuple[list[str], dic
 
 
 def dev_förbund(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"{y}/{rng.randint(1, 300):03d}"
     reports = _reports(rng)
     title = f"Remissvar: {_subject(reports)}"
@@ -228,7 +228,7 @@ def dev_förbund(rng: random.Random, org: Org) -> tuple[list[str], dict]:
 
 
 def dev_protokollsutdrag(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"{rng.randint(1, 9)}.{rng.randint(1, 9)}-{rng.randint(10, 999)}/{y}"
     reports = _reports(rng)
     title = f"Remiss av {_subject(reports)}"
@@ -244,7 +244,7 @@ def dev_protokollsutdrag(rng: random.Random, org: Org) -> tuple[list[str], dict]
 
 
 def rep_kommun_caps(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"KS {y}/{rng.randint(100, 999)}"
     reports = _reports(rng)
     title = f"Remissvar avseende {_subject(reports)}"
@@ -262,7 +262,7 @@ def rep_kommun_caps(rng: random.Random, org: Org) -> tuple[list[str], dict]:
 
 
 def rep_myndighet(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"{rng.randint(1, 9)}.{rng.randint(1, 9)}-{rng.randint(1000, 9999)}/{y}"
     reports = _reports(rng)
     title = f"{_subject(reports)}"
@@ -304,7 +304,7 @@ def rep_högskola(rng: random.Random, org: Org) -> tuple[list[str], dict]:
 
 
 def rep_förbund(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"{y % 100}/{rng.randint(1, 999):04d}"
     reports = _reports(rng)
     title = f"Remissvar avseende {_subject(reports)}"
@@ -315,7 +315,7 @@ def rep_förbund(rng: random.Random, org: Org) -> tuple[list[str], dict]:
 
 
 def rep_förvaltning_tu(rng: random.Random, org: Org) -> tuple[list[str], dict]:
-    iso, y, m, d = _date(rng)
+    iso, y, _m, _d = _date(rng)
     ref = f"UN {y}/{rng.randint(10, 99)}"
     reports = _reports(rng)
     title = f"Svar på remiss: {_subject(reports)}"

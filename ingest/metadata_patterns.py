@@ -91,7 +91,7 @@ ORGANISATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("universitet", re.compile(rf"\b({NAME} (?:universitet|högskola)|(?:Universitetet|Högskolan) i {NAME})\b")),
     ("universitet", re.compile(r"\b(Karolinska institutet|Kungliga Tekniska högskolan|Sveriges lantbruksuniversitet)")),
     ("förbund", re.compile(r"\b(Sveriges [Kk]ommuner och (?:[Rr]egioner|[Ll]andsting))\b")),
-    ("förbund", re.compile(rf"\b((?:{WORD} )?{WORD}förbundet|Fackförbundet {WORD}|{NAME}förbund)\b")),
+    ("förbund", re.compile(rf"\b((?:{WORD} )?{WORD}förbundet(?: [{UPPER}]{{2,5}}\b)?|Fackförbundet [{UPPER}]\w+)")),
     ("förbund", re.compile(rf"\b((?:Svenska|Sveriges) {WORD}(?: och {WORD})?(?:förening|förbund|råd))\b")),
     (
         "myndighet",
@@ -104,7 +104,7 @@ ORGANISATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "myndighet",
         re.compile(
             rf"\b((?:Myndigheten|Inspektionen|Statens|Rådet|Nämnden) för [{LOWER}]+"
-            rf"(?:[ -](?:och|för|i|av|[{LOWER}]+)){{0,5}}"
+            rf"(?:-? (?:och|för|i|av|[{LOWER}]+)){{0,5}}"
             rf"|Statens {WORD})\b"
         ),
     ),
@@ -132,7 +132,7 @@ BODY_CORE = (
 BODY = re.compile(rf"\b({BODY_CORE})\b")
 UNIT_CORE = (
     rf"(?:(?:Centrum|Centret|Institutionen|Institutet|Enheten|Avdelningen|Sektionen|Forskningscentrum|"
-    rf"Nationellt centrum|Nationella sekretariatet) för [{LOWER}]+(?:[ -](?:och|för|i|av|[{LOWER}]+)){{0,5}}"
+    rf"Nationellt centrum|Nationella sekretariatet) för [{LOWER}]+(?:-? (?:och|för|i|av|[{LOWER}]+)){{0,5}}"
     rf"|[{UPPER}][{LOWER}]+ fakultet(?:en|snämnden)?|{WORD}fakulteten|Juridiska fakultetsnämnden)"
 )
 UNIVERSITY_UNIT = re.compile(rf"\b({UNIT_CORE})")
