@@ -190,7 +190,7 @@ def _kind(lines: list[str], head: list[str], name_tokens: list[str]) -> Detected
     for token in name_tokens:
         for word, kind in P.KIND_WORDS.items():
             if token == P.fold(word).replace(" ", "") and kind != "promemoria":
-                votes.add(kind, 1.5, "filnamn: " + "-".join(name_tokens), "filnamn")
+                votes.add(kind, 1.5, "-".join(name_tokens), "filnamn")
     return votes.winner()
 
 
@@ -266,7 +266,7 @@ def _organisation(
     from_name = _organisation_from_file(name_tokens, words)
     if from_name:
         name, kind = from_name
-        votes.add(name, 2.0, "filnamn: " + "-".join(name_tokens), "filnamn")
+        votes.add(name, 2.0, "-".join(name_tokens), "filnamn")
         types.setdefault(_key(name), kind)
     best = votes.winner(floor=0.5)
     return best, types.get(_key(best.value), "") if best.value else ""
@@ -355,7 +355,7 @@ def _body(
             match = re.match(rf"({_BODY_RE}) (?:{P.STANCE_VERBS})\b", sentence)
             if match:
                 vote(match.group(1), 0.3 * position, line, "text")
-    for line in head:
+    for line in _letterhead(head):
         if len(line.split()) <= 6:
             match = re.fullmatch(rf"({_BODY_RE})", line)
             if match:
@@ -380,7 +380,9 @@ def _body(
         )
         if inquiries:
             name, count = inquiries.most_common(1)[0]
-            evidence = next(line for line in lines if name in line)
+            evidence = next(
+                line for line in lines if re.search(rf"{name} (?:föreslår|rekommenderar)|(?:r|s) {name}", line)
+            )
             votes.add(name, 3.0 + min(count, 10) * 0.3, evidence, "text")
     unit = _university_unit(head, lines, text)
     if unit:
@@ -392,6 +394,16 @@ def _body(
         confidence = round(organisation.confidence * 0.8, 2)
         return DetectedField(organisation.value, organisation.evidence, confidence, "organisation")
     return best
+
+
+def _letterhead(head: list[str]) -> list[str]:
+    """The lines before the first running text: a body named there is the sender, not a heading."""
+    out = []
+    for line in head[:15]:
+        if len(line.split()) > 12:
+            break
+        out.append(line)
+    return out
 
 
 def _receivers(head: list[str]) -> set[str]:
@@ -411,7 +423,7 @@ def _file_support(votes: _Votes, name_tokens: list[str], words: dict[str, str]) 
     for key in list(votes.score):
         if len(key) > 6 and key in joined:
             _weight, value, _evidence, _source = votes.best[key]
-            votes.add(value, 1.5, "filnamn: " + "-".join(name_tokens), "filnamn", key=key)
+            votes.add(value, 1.5, "-".join(name_tokens), "filnamn", key=key)
 
 
 def _university_unit(head: list[str], lines: list[str], text: str) -> tuple[str, float, str, str] | None:
