@@ -1,8 +1,9 @@
 """Generated remissvar with known metadata: letterheads, dates, Dnr lines and signatures in
 varied styles, as .txt, real PDF (fpdf2) and DOCX (python-docx), each with its truth.
 
-Two families of templates and two pools of names: `dev` (for tuning the rules in
-ingest/metadata.py) and `report` (held out; written before tuning and not used to tune).
+Three families of templates, each with its own pool of names: `dev` (for tuning the rules in
+ingest/metadata.py), `report` (written before tuning; measured once held out, then its errors
+were used for tuning too) and `fresh` (written after that, before the further tuning; held out).
 Deterministic for a seed."""
 
 from __future__ import annotations
@@ -328,6 +329,108 @@ def rep_förvaltning_tu(rng: random.Random, org: Org) -> tuple[list[str], dict]:
     return lines, dict(kind="tjänsteutlåtande", date=iso, reference=ref, title=title, body=body, reports=reports)
 
 
+# --- fresh templates: written after the report set was measured once, before any further tuning --
+
+
+FRESH_ORGS = (
+    Org("Uppsala kommun", "kommun", "Omsorgsnämnden", "Nämnden", "Uppsala"),
+    Org("Jönköpings kommun", "kommun", "Socialnämnden", "Socialnämnden", "Jönköping"),
+    Org("Gävle kommun", "kommun", "Kommunstyrelsen", "Kommunstyrelsen", "Gävle"),
+    Org("Karlstads kommun", "kommun", "Teknik- och fastighetsnämnden", "Nämnden", "Karlstad"),
+    Org("Stockholms stad", "stad", "Spånga-Tensta stadsdelsnämnd", "Stadsdelsnämnden", "Stockholm"),
+    Org("Region Uppsala", "region", "Regionstyrelsen", "Regionstyrelsen", "Uppsala"),
+    Org("Region Norrbotten", "region", "Regionstyrelsen", "Regionen", "Luleå"),
+    Org("Region Kronoberg", "region", "Regionstyrelsen", "Regionstyrelsen", "Växjö"),
+    Org("Boverket", "myndighet", "", "Boverket", "Karlskrona"),
+    Org("Folkhälsomyndigheten", "myndighet", "", "Folkhälsomyndigheten", "Solna"),
+    Org("Kammarkollegiet", "myndighet", "", "Kammarkollegiet", "Stockholm"),
+    Org("Kriminalvården", "myndighet", "", "Kriminalvården", "Norrköping"),
+    Org("Stockholms universitet", "universitet", "Samhällsvetenskapliga fakulteten", "Fakulteten", "Stockholm"),
+    Org("Örebro universitet", "universitet", "Juridiska institutionen", "Institutionen", "Örebro"),
+    Org("Malmö universitet", "universitet", "", "Universitetet", "Malmö"),
+    Org("Kommunal", "förbund", "", "Kommunal", "Stockholm"),
+    Org("Sveriges Kommuner och Regioner", "förbund", "", "SKR", "Stockholm", "SKR"),
+    Org("Akavia", "förbund", "", "Akavia", "Stockholm"),
+)
+
+
+def fresh_stad_two_labels(rng: random.Random, org: Org) -> tuple[list[str], dict]:
+    iso, y, _, _ = _date(rng)
+    ref = f"{y}/{rng.randint(1, 9999):05d}"
+    reports = _reports(rng)
+    title = f"Svar på remiss av {_subject(reports)}"
+    body = _body_or_org(org)
+    lines = ["Remissvar", org.name, body, "", f"Datum {iso}    Diarienummer {ref}", "", title, ""]
+    lines += _prose(rng, _speaker(org), 4)
+    lines += ["", _person(rng), f"Ordförande, {body}"]
+    return lines, dict(kind="remissvar", date=iso, reference=ref, title=title, body=body, reports=reports)
+
+
+def fresh_myndighet(rng: random.Random, org: Org) -> tuple[list[str], dict]:
+    iso, y, _, _ = _date(rng)
+    ref = f"{rng.randint(1, 9)}{rng.randint(0, 9)}-{rng.randint(100, 9999)}/{y}"
+    reports = _reports(rng)
+    title = f"Remiss av betänkandet {_subject(reports)}"
+    lines = ["Remissvar", "", iso, f"Dnr {ref}", "", org.name, "", title, ""]
+    lines += [f"{org.name} lämnar följande synpunkter.", ""]
+    lines += _prose(rng, _speaker(org), 4)
+    lines += [
+        "",
+        f"Detta remissvar har beslutats av generaldirektören {_person(rng)} efter föredragning av "
+        f"utredaren {_person(rng)}.",
+    ]
+    return lines, dict(kind="remissvar", date=iso, reference=ref, title=title, body=org.name, reports=reports)
+
+
+def fresh_region(rng: random.Random, org: Org) -> tuple[list[str], dict]:
+    iso, y, _, _ = _date(rng)
+    ref = f"RS {y}/{rng.randint(10, 999)}"
+    reports = _reports(rng)
+    title = f"Remiss: {_subject(reports)}"
+    body = _body_or_org(org)
+    lines = [org.name, body, "", "Yttrande", iso, ref, "", title, ""]
+    lines += [f"{body} beslutar att avge yttrande enligt nedan.", ""]
+    lines += _prose(rng, _speaker(org), 3)
+    lines += ["", _person(rng), "regionstyrelsens ordförande", "", _person(rng), "regiondirektör"]
+    return lines, dict(kind="yttrande", date=iso, reference=ref, title=title, body=body, reports=reports)
+
+
+def fresh_universitet(rng: random.Random, org: Org) -> tuple[list[str], dict]:
+    iso, y, _, _ = _date(rng)
+    ref = f"SU FV-1.1.3-0{rng.randint(100, 999)}-{y % 100}"
+    reports = _reports(rng)
+    title = f"Yttrande över {_subject(reports)}"
+    body = _body_or_org(org)
+    lines = [org.name, org.body, "", "REMISSYTTRANDE", "", iso, f"Dnr {ref}", "", title, ""]
+    lines += _prose(rng, _speaker(org), 3)
+    lines += ["", _person(rng), "Dekanus" if org.body else "Rektor"]
+    return lines, dict(kind="remissvar", date=iso, reference=ref, title=title, body=body, reports=reports)
+
+
+def fresh_förbund(rng: random.Random, org: Org) -> tuple[list[str], dict]:
+    iso, y, m, d = _date(rng)
+    reports = _reports(rng)
+    title = f"Remissvar: {_subject(reports)}"
+    lines = [org.name, "", "Till Socialdepartementet", "", f"{org.place}, {_long(y, m, d)}", ""]
+    lines += [title, f"Ert diarienummer: S{y}/0{rng.randint(1000, 9999)}", ""]
+    lines += _prose(rng, _speaker(org), 4)
+    lines += ["", org.name, "", _person(rng), "Ordförande"]
+    return lines, dict(kind="remissvar", date=iso, reference="", title=title, body=org.name, reports=reports)
+
+
+def fresh_stadsdel_protokoll(rng: random.Random, org: Org) -> tuple[list[str], dict]:
+    iso, y, _, _ = _date(rng)
+    ref = f"SDN {y}/{rng.randint(10, 99)}"
+    reports = _reports(rng)
+    title = f"Svar på remiss av {_subject(reports)}"
+    body = _body_or_org(org)
+    lines = [org.name, body, f"Protokollsutdrag från sammanträde {iso}", "", f"§ {rng.randint(1, 60)} {title}"]
+    lines += [f"Dnr {ref}", "", "Beslut", f"{body} beslutar att som svar på remissen överlämna yttrandet.", ""]
+    lines += _prose(rng, _speaker(org), 3)
+    lines += ["", "Vid protokollet", _person(rng), "", "Justerare", _person(rng)]
+    return lines, dict(kind="protokollsutdrag", date=iso, reference=ref, title=title, body=body, reports=reports)
+
+
 Template = Callable[[random.Random, Org], tuple[list[str], dict]]
 # Each template with the organisation types it suits.
 TEMPLATES: dict[str, tuple[tuple[Template, tuple[str, ...]], ...]] = {
@@ -347,8 +450,16 @@ TEMPLATES: dict[str, tuple[tuple[Template, tuple[str, ...]], ...]] = {
         (rep_förbund, ("förbund",)),
         (rep_förvaltning_tu, ("kommun", "stad")),
     ),
+    "fresh": (
+        (fresh_stad_two_labels, ("kommun", "stad")),
+        (fresh_myndighet, ("myndighet",)),
+        (fresh_region, ("region",)),
+        (fresh_universitet, ("universitet",)),
+        (fresh_förbund, ("förbund",)),
+        (fresh_stadsdel_protokoll, ("stad",)),
+    ),
 }
-ORGS = {"dev": DEV_ORGS, "report": REPORT_ORGS}
+ORGS = {"dev": DEV_ORGS, "report": REPORT_ORGS, "fresh": FRESH_ORGS}
 
 
 def _fits(template: Template, org: Org) -> bool:
