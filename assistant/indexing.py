@@ -124,7 +124,7 @@ def prepare(
     cleaned = clean(pages)
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
-    meta = catalog.meta_for(path, str(path), cleaned.blocks, doc_id)
+    meta = catalog.meta_for(path, str(path), cleaned.blocks, doc_id, "\n".join(p.text for p in pages))
     doc_hash = document_hash(path.read_bytes(), meta, settings)
     sections = split_sections(cleaned.blocks, meta)
     chunks = chunk_sections(

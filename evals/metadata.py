@@ -37,9 +37,10 @@ class Score:
         return self.right[name] / self.total[name] if self.total[name] else None
 
 
-def document_text(path: Path) -> str:
-    """The text as ingest sees it: loaded, cleaned, one block a line."""
-    return "\n".join(block.text for block in clean(load(path, 50_000_000)).blocks)
+def document_text(path: Path) -> tuple[str, str]:
+    """The text as ingest sees it (loaded, cleaned, one block a line) and as extracted."""
+    pages = load(path, 50_000_000)
+    return "\n".join(block.text for block in clean(pages).blocks), "\n".join(page.text for page in pages)
 
 
 def _norm(value: str) -> str:
@@ -60,12 +61,12 @@ def _matches(name: str, got: str | list[str], want: str | list[str]) -> bool:
 
 
 def score(cases: list[tuple[dict, str, str]], fields: tuple[str, ...]) -> Score:
-    """cases: (truth as a dict, text, file name). A field whose truth is None is not counted."""
+    """cases: (truth as a dict, (text, raw text), file name). A field whose truth is None is not counted."""
     right: dict[str, int] = defaultdict(int)
     total: dict[str, int] = defaultdict(int)
     errors = []
-    for truth, text, file_name in cases:
-        detected = detect_metadata(text, file_name)
+    for truth, (text, raw), file_name in cases:
+        detected = detect_metadata(text, file_name, raw)
         for name in fields:
             want = truth.get(name)
             if want is None:
@@ -94,7 +95,7 @@ def corpus_cases(corpus: Path, hashed_names: bool) -> list:
     cases = []
     for entry in catalog:
         path = corpus / entry["file"]
-        text = document_text(path)
+        text, raw = document_text(path)
         truth = {name: entry.get(name, "") for name in CORPUS_FIELDS}
         truth["concerns"] = entry.get("concerns", [])
         if entry.get("date", "") not in _dates_in(text):
@@ -103,7 +104,7 @@ def corpus_cases(corpus: Path, hashed_names: bool) -> list:
         if not primary or primary not in text.casefold():
             truth["reference"] = None if primary else ""
         truth["template"] = "korpus"
-        cases.append((truth, text, entry.get("original_file", path.name) if hashed_names else path.name))
+        cases.append((truth, (text, raw), entry.get("original_file", path.name) if hashed_names else path.name))
     return cases
 
 

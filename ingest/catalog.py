@@ -28,7 +28,12 @@ class Catalog:
     warnings: tuple[str, ...] = ()  # fields of the wrong type, and what was done with them
 
     def meta_for(
-        self, path: Path, source: str, first_blocks: tuple[Block, ...], doc_id: str | None = None
+        self,
+        path: Path,
+        source: str,
+        first_blocks: tuple[Block, ...],
+        doc_id: str | None = None,
+        raw_text: str = "",
     ) -> DocumentMeta:
         """Metadata for a file: from the catalog, or detected in its text (catalogued=False) when absent.
 
@@ -36,7 +41,7 @@ class Catalog:
         entry = self.entries.get(path.name)
         doc_id = doc_id or document_id(path)
         if entry is None:
-            found = detect_metadata("\n".join(b.text for b in first_blocks), path.name)
+            found = detect_metadata("\n".join(b.text for b in first_blocks), path.name, raw_text)
             title = found.title.value if found.title.confidence >= 0.8 else infer_title(first_blocks)
             organisation = found.organisation.value or "Okänd organisation"
             return DocumentMeta(
@@ -53,7 +58,7 @@ class Catalog:
                 catalogued=False,
             )
         # A catalog field always wins; a field the entry leaves out is read from the text when there is one.
-        found = detect_metadata("\n".join(b.text for b in first_blocks), path.name) if first_blocks else None
+        found = detect_metadata("\n".join(b.text for b in first_blocks), path.name, raw_text) if first_blocks else None
 
         def field(name: str) -> str:
             if name in entry or found is None:

@@ -88,23 +88,29 @@ class _Votes:
         return DetectedField(value, evidence[:200], round(confidence, 2), source)
 
 
-def detect_metadata(text: str, file_name: str = "") -> DetectedMetadata:
-    """Organisation, speaking body, kind, date, Dnr, title and reports concerned, each with evidence."""
+def detect_metadata(text: str, file_name: str = "", raw_text: str = "") -> DetectedMetadata:
+    """Organisation, speaking body, kind, date, Dnr, title and reports concerned, each with evidence.
+
+    `text` is the document's text (cleaned paragraphs, one a line, or plain text); `raw_text`, when
+    given, is the text as extracted, whose line breaks keep a letterhead's lines apart where
+    cleaning has joined them into one paragraph."""
     lines = _lines(text)
-    head, tail = lines[:HEAD_LINES], lines[-TAIL_LINES:]
+    layout = _lines(raw_text) if raw_text.strip() else lines
+    head, tail = layout[:HEAD_LINES], layout[-TAIL_LINES:]
     name_tokens = _file_tokens(file_name)
     words = _word_forms(text)
     kind = _kind(lines, head, name_tokens)
+    title = _title(head, lines)
     organisation, org_type = _organisation(lines, head, tail, name_tokens, words)
     body = _body(lines, head, tail, name_tokens, words, kind.value, organisation, org_type, text)
     return DetectedMetadata(
-        title=_title(head),
+        title=title,
         organisation=organisation,
         body=body,
         kind=kind,
         date=_date(lines, head, tail),
         reference=_reference(head, lines),
-        concerns=_concerns(head, text),
+        concerns=_concerns([title.value, *head] if title.value else head, text),
         organisation_type=org_type,
     )
 
@@ -199,13 +205,22 @@ _TITLE_START = re.compile(
 )
 
 
-def _title(head: list[str]) -> DetectedField:
+def _whole(line: str, lines: list[str]) -> str:
+    """A letterhead line with the rest of its paragraph: a PDF wraps a long subject line."""
+    for paragraph in lines[: HEAD_LINES * 2]:
+        at = paragraph.find(line)
+        if at >= 0:
+            return paragraph[at:]
+    return line
+
+
+def _title(head: list[str], lines: list[str]) -> DetectedField:
     for line in head:
         if _TITLE_START.match(line) and not P.DATE_LABEL.match(line):
-            return DetectedField(line[:200], line[:200], 0.8, "brevhuvud")
+            return DetectedField(_whole(line, lines)[:200], line[:200], 0.8, "brevhuvud")
     for line in head[:12]:
         if (P.REPORT.search(line) or "betänkande" in line.casefold()) and 15 < len(line) < 160:
-            return DetectedField(line[:200], line[:200], 0.6, "brevhuvud")
+            return DetectedField(_whole(line, lines)[:200], line[:200], 0.6, "brevhuvud")
     for line in head:
         if 15 < len(line) < 120 and not line.endswith(".") and not re.search(r"\d{3}|@|tfn|telefon", line, re.I):
             return DetectedField(line, line, 0.3, "brevhuvud")
@@ -216,6 +231,11 @@ def _title(head: list[str]) -> DetectedField:
 
 
 def _organisation_matches(line: str) -> list[tuple[str, str]]:
+    if line.isupper() and len(line.split()) <= 6:  # LULEÅ KOMMUN, REGION SKÅNE: a letterhead in capitals
+        line = " ".join(w if w in ("och", "i") else w.capitalize() for w in line.casefold().split())
+        line = re.sub(
+            r"(?<=\w) (Kommun|Stad|Universitet|Högskola|Landsting|Län)\b", lambda m: " " + m.group(1).lower(), line
+        )
     found = []
     for kind, pattern in P.ORGANISATION_PATTERNS:
         for match in pattern.finditer(line):
@@ -239,16 +259,19 @@ def _organisation(
     votes = _Votes()
     types: dict[str, str] = {}
     for i, line in enumerate(head):
-        short = len(line.split()) <= 8
-        for kind, name in _organisation_matches(line):
-            weight = (3.0 if short else 1.0) - i * 0.03
-            votes.add(name, weight, line, "brevhuvud")
-            types.setdefault(_key(name), kind)
+        if len(line.split()) <= 8:  # a longer line is running text: counted below as a mention
+            for kind, name in _organisation_matches(line):
+                votes.add(name, 3.0 - i * 0.03, line, "brevhuvud")
+                types.setdefault(_key(name), kind)
     for line in tail:
-        short = len(line.split()) <= 8
-        for kind, name in _organisation_matches(line):
-            votes.add(name, 2.5 if short else 0.5, line, "underskrift" if short else "text")
-            types.setdefault(_key(name), kind)
+        if len(line.split()) <= 8:
+            for kind, name in _organisation_matches(line):
+                votes.add(name, 2.5, line, "underskrift")
+                types.setdefault(_key(name), kind)
+    speaker = _self_named_speaker(lines, head, tail)
+    if speaker:
+        votes.add(speaker[0], 2.0, speaker[1], speaker[2])
+        types.setdefault(_key(speaker[0]), "organisation")
     mentions: Counter[str] = Counter()
     for line in lines:
         for kind, name in _organisation_matches(line):
@@ -263,6 +286,7 @@ def _organisation(
                 rf"\bvid [{P.UPPER}][\w ]{{1,40}}, {re.escape(name)}", line
             ):
                 votes.add(name, 0.8, line, "text")
+    _address_support(votes, head, tail)
     from_name = _organisation_from_file(name_tokens, words)
     if from_name:
         name, kind = from_name
@@ -270,6 +294,39 @@ def _organisation(
         types.setdefault(_key(name), kind)
     best = votes.winner(floor=0.5)
     return best, types.get(_key(best.value), "") if best.value else ""
+
+
+def _address_support(votes: _Votes, head: list[str], tail: list[str]) -> None:
+    """A postal address ('205 80 Malmö') or an e-mail domain backs the organisation of that city."""
+    places = []
+    for line in [*head, *tail]:
+        postal = re.search(rf"\b\d{{3}} ?\d{{2}} ([{P.UPPER}][{P.LOWER}]+)", line)
+        if postal:
+            places.append((P.fold(postal.group(1)), line))
+        for domain in re.findall(r"@([a-z0-9-]+)\.se\b", line.casefold()):
+            places.append((P.fold(domain), line))
+    for place, line in places:
+        for key in list(votes.score):
+            if len(place) >= 4 and key.startswith(place):
+                votes.add(votes.best[key][1], 1.0, line, "brevhuvud", key=key)
+
+
+def _self_named_speaker(lines: list[str], head: list[str], tail: list[str]) -> tuple[str, str, str] | None:
+    """An organisation no pattern knows ('Vision', 'Kommunal'): the name that opens the letterhead or
+    signs the letter on a line of its own, and is the subject of the document's own views."""
+    subjects: Counter[str] = Counter()
+    for line in lines:
+        for sentence in re.split(r"(?<=[.!?])\s+", line):
+            match = re.match(rf"({P.NAME}) (?:{P.STANCE_VERBS})\b", sentence)
+            if match:
+                subjects[match.group(1)] += 1
+    for name, _ in subjects.most_common(3):
+        if name in P.NOT_A_NAME or name.casefold() in _GENERIC_BODIES or P.BODY.fullmatch(name):
+            continue
+        for line, source in [*((h, "brevhuvud") for h in head[:6]), *((t, "underskrift") for t in tail)]:
+            if line == name:
+                return name, line, source
+    return None
 
 
 def _organisation_from_file(tokens: list[str], words: dict[str, str]) -> tuple[str, str] | None:
@@ -384,7 +441,7 @@ def _body(
                 line for line in lines if re.search(rf"{name} (?:föreslår|rekommenderar)|(?:r|s) {name}", line)
             )
             votes.add(name, 3.0 + min(count, 10) * 0.3, evidence, "text")
-    unit = _university_unit(head, lines, text)
+    unit = _university_unit(head, lines, text, organisation.value if org_type == "universitet" else "")
     if unit:
         votes.add(*unit)
     best = votes.winner(floor=0.55)
@@ -404,6 +461,14 @@ def _letterhead(head: list[str]) -> list[str]:
             break
         out.append(line)
     return out
+
+
+def _is_label(line: str) -> bool:
+    """A kind word, a label, a date or a case number: a letterhead line that names no one."""
+    low = line.casefold()
+    if any(low == word or low.startswith(word + " ") for word in P.KIND_WORDS):
+        return True
+    return bool(P.DATE_LABEL.match(line) or P.REF_LABEL.match(line) or _dates_in(line) or re.search(r"\d", line))
 
 
 def _receivers(head: list[str]) -> set[str]:
@@ -426,15 +491,25 @@ def _file_support(votes: _Votes, name_tokens: list[str], words: dict[str, str]) 
             votes.add(value, 1.5, "-".join(name_tokens), "filnamn", key=key)
 
 
-def _university_unit(head: list[str], lines: list[str], text: str) -> tuple[str, float, str, str] | None:
+def _with_abbreviation(name: str, text: str) -> str:
+    """'Centrum för kommunstrategiska studier (CKS)' when the text gives the abbreviation."""
+    abbreviation = re.search(rf"{re.escape(name)}\s*\(([{P.UPPER}]{{2,8}})\)", text)
+    return f"{name} ({abbreviation.group(1)})" if abbreviation else name
+
+
+def _university_unit(
+    head: list[str], lines: list[str], text: str, university: str
+) -> tuple[str, float, str, str] | None:
     """A centre, institution or faculty in the letterhead: the body inside a university."""
+    if university and university in head[:6]:
+        after = head[head.index(university) + 1] if head.index(university) + 1 < len(head) else ""
+        plain = re.fullmatch(rf"[{P.UPPER}][{P.LOWER}]+(?:[ -]{P.UNIT_WORD}){{0,6}}", after)
+        if plain and len(after.split()) <= 8 and not _is_label(after):
+            return _with_abbreviation(after, text), 2.5, after, "brevhuvud"
     for line in head[:12]:
         match = P.UNIVERSITY_UNIT.search(line)
         if match and len(line.split()) <= 12:
-            name = match.group(1).strip()
-            abbreviation = re.search(rf"{re.escape(name)}\s*\(([{P.UPPER}]{{2,8}})\)", text)
-            value = f"{name} ({abbreviation.group(1)})" if abbreviation else name
-            return value, 3.0, line, "brevhuvud"
+            return _with_abbreviation(match.group(1).strip(), text), 3.0, line, "brevhuvud"
     for line in lines:
         match = re.search(
             rf"(?:avlämnar|lämnar|överlämnar|avger) ({_UNIT_RE}(?: \([{P.UPPER}]{{2,8}}\))?) (?:sitt|följande|härmed)",

@@ -11,7 +11,9 @@ from pathlib import Path
 
 UPPER = "A-ZÅÄÖÉÜ"
 LOWER = "a-zåäöéüß"
-WORD = rf"[{UPPER}][{LOWER}]+"
+WORD = rf"[{UPPER}][{LOWER}]+(?!-)"
+# A lower-case word that continues a unit's or agency's name ("för socialt arbete"), not a verb after it.
+UNIT_WORD = r"(?!(?:vid|har|är|som|anser|menar|ser|vill|lämnar|delar|inom|på|med|till|samt)\b)[a-zåäöéü]+\b"
 # A proper name of one to three capitalised words ("Malmö", "Jämtland Härjedalen", "Upplands Väsby").
 NAME = rf"{WORD}(?:[ -]{WORD}){{0,2}}"
 
@@ -85,7 +87,7 @@ KIND_WORDS = {
 ORGANISATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("stad", re.compile(rf"\b({NAME} stad)\b")),
     ("kommun", re.compile(rf"\b({NAME} kommun)\b")),
-    ("region", re.compile(rf"\b(Region {NAME})\b")),
+    ("region", re.compile(rf"\b(Region {NAME}(?: län)?)\b")),
     ("region", re.compile(rf"\b({NAME}regionen)\b")),
     ("region", re.compile(rf"\b(Landstinget (?:i )?{NAME}|{NAME} läns landsting)\b")),
     ("universitet", re.compile(rf"\b({NAME} (?:universitet|högskola)|(?:Universitetet|Högskolan) i {NAME})\b")),
@@ -104,7 +106,7 @@ ORGANISATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "myndighet",
         re.compile(
             rf"\b((?:Myndigheten|Inspektionen|Statens|Rådet|Nämnden) för [{LOWER}]+"
-            rf"(?:-? (?:och|för|i|av|[{LOWER}]+)){{0,5}}"
+            rf"(?:-? {UNIT_WORD}){{0,6}}"
             rf"|Statens {WORD})\b"
         ),
     ),
@@ -132,8 +134,8 @@ BODY_CORE = (
 BODY = re.compile(rf"\b({BODY_CORE})\b")
 UNIT_CORE = (
     rf"(?:(?:Centrum|Centret|Institutionen|Institutet|Enheten|Avdelningen|Sektionen|Forskningscentrum|"
-    rf"Nationellt centrum|Nationella sekretariatet) för [{LOWER}]+(?:-? (?:och|för|i|av|[{LOWER}]+)){{0,5}}"
-    rf"|[{UPPER}][{LOWER}]+ fakultet(?:en|snämnden)?|{WORD}fakulteten|Juridiska fakultetsnämnden)"
+    rf"Nationellt centrum|Nationella sekretariatet) för [{LOWER}]+(?:-? {UNIT_WORD}){{0,6}}"
+    rf"|[{UPPER}][{LOWER}]+ (?:fakultet(?:en|snämnden)?|institutionen)|{WORD}fakulteten|Juridiska fakultetsnämnden)"
 )
 UNIVERSITY_UNIT = re.compile(rf"\b({UNIT_CORE})")
 INQUIRY = re.compile(rf"\b([{UPPER}][{LOWER}]+(?:delegationen|utredningen|kommittén|kommissionen))\b")

@@ -36,7 +36,7 @@ def suggest(paths: list[Path], settings: Settings) -> tuple[str, list[str]]:
         if not blocks:
             problems.append(f"{path}: filen innehåller ingen läsbar text; filen kom inte med i utkastet")
             continue
-        found = detect_metadata("\n".join(b.text for b in blocks), path.name)
+        found = detect_metadata("\n".join(b.text for b in blocks), path.name, "\n".join(p.text for p in pages))
         entries.append(draft_entry(path.name, found, infer_title(blocks) or path.stem))
     return draft(entries), problems
 
