@@ -215,6 +215,7 @@ def _whole(line: str, lines: list[str]) -> str:
 
 
 def _title(head: list[str], lines: list[str]) -> DetectedField:
+    head = [re.sub(r"^§ ?\d+ ", "", line) for line in head]  # "§ 8 Svar på remiss …" in minutes
     for line in head:
         if _TITLE_START.match(line) and not P.DATE_LABEL.match(line):
             return DetectedField(_whole(line, lines)[:200], line[:200], 0.8, "brevhuvud")
@@ -595,7 +596,7 @@ def _reference(head: list[str], lines: list[str]) -> DetectedField:
                 break
     if not primary.value:
         for line in lines:
-            match = re.search(r"\b(?:dnr|diarienummer)[\s.:]+(\S[^,;)]{2,30})", line, re.I)
+            match = re.search(r"(?<!ert )(?<!er )\b(?:dnr|diarienummer)[\s.:]+(\S[^,;)]{2,30})", line, re.I)
             if match and _ref_value(match.group(1)):
                 primary = DetectedField(_ref_value(match.group(1)), line, 0.5, "text")
                 break

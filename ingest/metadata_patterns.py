@@ -11,7 +11,7 @@ from pathlib import Path
 
 UPPER = "A-ZÅÄÖÉÜ"
 LOWER = "a-zåäöéüß"
-WORD = rf"[{UPPER}][{LOWER}]+(?!-)"
+WORD = rf"[{UPPER}][{LOWER}]+(?!- )"  # "Hälso- och …" is not a name, "Spånga-Tensta" is
 # A lower-case word that continues a unit's or agency's name ("för socialt arbete"), not a verb after it.
 UNIT_WORD = r"(?!(?:vid|har|är|som|anser|menar|ser|vill|lämnar|delar|inom|på|med|till|samt)\b)[a-zåäöéü]+\b"
 # A proper name of one to three capitalised words ("Malmö", "Jämtland Härjedalen", "Upplands Väsby").
@@ -52,7 +52,7 @@ REF_LABEL = re.compile(
 THEIR_REF_LABEL = re.compile(r"^(?:ert\s+dnr|er\s+beteckning|er\s+referens|ert\s+diarienummer)\b[\s.:]*", re.I)
 # A case number: letters, a year and a running number in any order, with / - or space between.
 REF_VALUE = re.compile(
-    rf"(?:[{UPPER}][{UPPER}{LOWER}]{{0,5}}[ -]?)?\d[\d]*(?:[/.:-]\d+)*(?:[/-][{UPPER}{LOWER}0-9.]+)*"
+    rf"(?:[{UPPER}]{{1,6}} )?(?:[{UPPER}][{UPPER}{LOWER}]{{0,5}}[ -]?)?\d+(?:[/.:-]\d+)*(?:[/-][{UPPER}{LOWER}0-9.]+)*"
     rf"|[{UPPER}]{{1,6}}[/-]\d+(?:[/-][\w.]+)+"
 )
 STANDALONE_REF = re.compile(
