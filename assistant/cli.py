@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_lazy("assistant.commands.ask_cmd", "run"))
 
     p = sub.add_parser("catalog", help="katalogen över dokumenten")
-    catalog_sub = p.add_subparsers(dest="catalog_command")
+    catalog_sub = p.add_subparsers(dest="catalog_command", help="suggest: ett utkast till katalogposter")
     q = catalog_sub.add_parser(
         "suggest",
         help="föreslå katalogposter ur dokumentens text",
