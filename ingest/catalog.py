@@ -58,7 +58,8 @@ class Catalog:
                 catalogued=False,
             )
         # A catalog field always wins; a field the entry leaves out is read from the text when there is one.
-        found = detect_metadata("\n".join(b.text for b in first_blocks), path.name, raw_text) if first_blocks else None
+        text = "\n".join(b.text for b in first_blocks)
+        found = detect_metadata(text, path.name, raw_text) if first_blocks and needs_text(entry) else None
 
         def field(name: str) -> str:
             if name in entry or found is None:

@@ -119,13 +119,13 @@ def detect_metadata(text: str, file_name: str = "", raw_text: str = "") -> Detec
 
 
 def _lines(text: str) -> list[str]:
-    out = []
-    for raw in text.splitlines():
-        line = re.sub(r"^#+\s*|\*+|_{2,}", "", raw)
-        line = re.sub(r"\s+", " ", line.replace("\uf0b7", " ")).strip()
-        if line and not re.fullmatch(r"[.\-–_\s]+", line):
-            out.append(line)
-    return out
+    """Non-empty lines without markdown marks, bullet glyphs or runs of white space."""
+    text = re.sub(r"(?m)^#+[ \t]*|\*+|_{2,}", "", text.replace("\uf0b7", " "))
+    text = re.sub(r"[^\S\n]+", " ", text)
+    return [line.strip() for line in text.split("\n") if line.strip() and not _RULE_LINE.fullmatch(line.strip())]
+
+
+_RULE_LINE = re.compile(r"[.\-–_\s]+")
 
 
 def _key(value: str) -> str:
@@ -187,7 +187,7 @@ def _kind(lines: list[str], head: list[str], name_tokens: list[str]) -> Detected
         (r"\b(vid protokollet|justerare|protokollet justeras|justeringens)\b|^§ ?\d+", "protokollsutdrag", 1.5),
         (r"^sammanfattning av (utredningens|betänkandets|delegationens|kommitténs)\b", "sammanfattning", 3.0),
     )
-    for i, line in enumerate(lines):
+    for i, line in _scanned(lines):
         weight = 1.0 if i < 40 else 0.15
         low = line.casefold()
         for pattern, kind, w in phrases:
@@ -274,7 +274,7 @@ def _organisation(
         votes.add(speaker[0], 2.0, speaker[1], speaker[2])
         types.setdefault(_key(speaker[0]), "organisation")
     mentions: Counter[str] = Counter()
-    for line in lines:
+    for _, line in _scanned(lines):
         for kind, name in _organisation_matches(line):
             if kind == "myndighet" and not re.search(rf"^{re.escape(name)} ({P.STANCE_VERBS})\b", line):
                 continue
@@ -316,7 +316,7 @@ def _self_named_speaker(lines: list[str], head: list[str], tail: list[str]) -> t
     """An organisation no pattern knows ('Vision', 'Kommunal'): the name that opens the letterhead or
     signs the letter on a line of its own, and is the subject of the document's own views."""
     subjects: Counter[str] = Counter()
-    for line in lines:
+    for _, line in _scanned(lines):
         for sentence in re.split(r"(?<=[.!?])\s+", line):
             match = re.match(rf"({P.NAME}) (?:{P.STANCE_VERBS})\b", sentence)
             if match:
@@ -373,6 +373,29 @@ _BODY_RE = P.BODY_CORE
 _UNIT_RE = P.UNIT_CORE
 
 
+_PROPOSES = re.compile(rf"({_BODY_RE}) föreslår(?: att)? ({_BODY_RE}) (?:beslutar|ska besluta)")
+_DECIDES = re.compile(
+    rf"({_BODY_RE}) (?:beslutar|beslutade|har beslutat)(?: att)? (?:lämna|avge|anta|översända|yttra|besvara)"
+)
+_REFERS = re.compile(rf"({_BODY_RE}) hänvisar till (?:detta|sitt) tjänsteutlåtande")
+_INVITED = re.compile(
+    rf"({_BODY_RE}|{_UNIT_RE}) (?:har (?:beretts|getts|fått|inbjudits)[\w ]{{0,20}} (?:tillfälle|möjlighet)"
+    rf"|har tagit del av)"
+)
+_BODY_SPEAKS = re.compile(rf"({_BODY_RE}) (?:{P.STANCE_VERBS})\b")
+_BODY_HINT = re.compile(r"nämnd|styrelse|förvaltning|kontoret|beredning|fullmäktige|direktion", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+SCAN_FIRST, SCAN_LAST = 400, 60  # a document says who speaks near its start and its end
+
+
+def _scanned(lines: list[str]) -> list[tuple[int, str]]:
+    """The lines whose running text is read for who speaks: the start and the end of a long document."""
+    numbered = list(enumerate(lines))
+    if len(numbered) <= SCAN_FIRST + SCAN_LAST:
+        return numbered
+    return numbered[:SCAN_FIRST] + numbered[-SCAN_LAST:]
+
+
 def _body(
     lines: list[str],
     head: list[str],
@@ -392,25 +415,23 @@ def _body(
         if name and _key(name) not in receivers:
             votes.add(f"{name} ({extra})" if extra else name, weight, line, source, key=_key(name))
 
-    for i, line in enumerate(lines):
+    for i, line in _scanned(lines):
         position = 1.0 if i < 40 else 0.4
-        for match in re.finditer(rf"({_BODY_RE}) föreslår(?: att)? ({_BODY_RE}) (?:beslutar|ska besluta)", line):
-            vote(match.group(2), 4.0 * position, line, "text", extra=match.group(1).casefold())
-        for match in re.finditer(
-            rf"({_BODY_RE}) (?:beslutar|beslutade|har beslutat)(?: att)? (?:lämna|avge|anta|översända|yttra|besvara)",
-            line,
-        ):
-            vote(match.group(1), 3.5 * position, line, "text")
-        for match in re.finditer(rf"({_BODY_RE}) hänvisar till (?:detta|sitt) tjänsteutlåtande", line):
-            vote(match.group(1), 3.5 * position, line, "text")
-        for match in re.finditer(
-            rf"({_BODY_RE}|{_UNIT_RE}) (?:har (?:beretts|getts|fått|inbjudits)[\w ]{{0,20}} (?:tillfälle|möjlighet)"
-            rf"|har tagit del av)",
-            line,
-        ):
-            vote(match.group(1), 2.5 * position, line, "text")
-        for sentence in re.split(r"(?<=[.!?])\s+", line):
-            match = re.match(rf"({_BODY_RE}) (?:{P.STANCE_VERBS})\b", sentence)
+        low = line.casefold()
+        if "föreslår" in low:
+            for match in _PROPOSES.finditer(line):
+                vote(match.group(2), 4.0 * position, line, "text", extra=match.group(1).casefold())
+        if "beslut" in low:
+            for match in _DECIDES.finditer(line):
+                vote(match.group(1), 3.5 * position, line, "text")
+        if "hänvisar" in low:
+            for match in _REFERS.finditer(line):
+                vote(match.group(1), 3.5 * position, line, "text")
+        if "har " in low:
+            for match in _INVITED.finditer(line):
+                vote(match.group(1), 2.5 * position, line, "text")
+        for sentence in _SENTENCE_END.split(line):
+            match = _BODY_SPEAKS.match(sentence) if _BODY_HINT.search(sentence[:80]) else None
             if match:
                 vote(match.group(1), 0.3 * position, line, "text")
     for line in _letterhead(head):
@@ -511,7 +532,7 @@ def _university_unit(
         match = P.UNIVERSITY_UNIT.search(line)
         if match and len(line.split()) <= 12:
             return _with_abbreviation(match.group(1).strip(), text), 3.0, line, "brevhuvud"
-    for line in lines:
+    for _, line in _scanned(lines):
         match = re.search(
             rf"(?:avlämnar|lämnar|överlämnar|avger) ({_UNIT_RE}(?: \([{P.UPPER}]{{2,8}}\))?) (?:sitt|följande|härmed)",
             line,
@@ -554,8 +575,8 @@ def _date(lines: list[str], head: list[str], tail: list[str]) -> DetectedField:
         if _standalone_date(line):
             for date in _dates_in(line)[:1]:
                 votes.add(date, 2.5, line, "underskrift")
-    for line in lines:
-        if _standalone_date(line) and re.search(r"\bden \d", line):
+    for _, line in _scanned(lines):
+        if "den " in line and _standalone_date(line) and re.search(r"\bden \d", line):
             for date in _dates_in(line)[:1]:
                 votes.add(date, 1.5, line, "text")
     return votes.winner()
@@ -595,7 +616,7 @@ def _reference(head: list[str], lines: list[str]) -> DetectedField:
                 primary = DetectedField(_tidy_ref(line), line, 0.7, "brevhuvud")
                 break
     if not primary.value:
-        for line in lines:
+        for _, line in _scanned(lines):
             match = re.search(r"(?<!ert )(?<!er )\b(?:dnr|diarienummer)[\s.:]+(\S[^,;)]{2,30})", line, re.I)
             if match and _ref_value(match.group(1)):
                 primary = DetectedField(_ref_value(match.group(1)), line, 0.5, "text")
