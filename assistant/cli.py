@@ -64,6 +64,19 @@ def _parser() -> argparse.ArgumentParser:
     _question_args(p)
     p.set_defaults(handler=_lazy("assistant.commands.ask_cmd", "run"))
 
+    p = sub.add_parser("catalog", help="katalogen över dokumenten")
+    catalog_sub = p.add_subparsers(dest="catalog_command", help="suggest: ett utkast till katalogposter")
+    q = catalog_sub.add_parser(
+        "suggest",
+        help="föreslå katalogposter ur dokumentens text",
+        description="Läs organisation, talande organ, typ, datum, diarienummer, titel och betänkanden ur "
+        "dokumenten (brevhuvud, ärenderad, underskrift, filnamn) och skriv ett utkast i catalog.toml-format, "
+        "med säkerhet och belägg som kommentarer. Utan sökvägar: korpusens filer som saknas i katalogen.",
+    )
+    q.add_argument("paths", nargs="*", type=Path, help="filer eller mappar")
+    q.add_argument("--out", type=Path, metavar="FIL", help="skriv utkastet hit (standard: skärmen)")
+    q.set_defaults(handler=_lazy("assistant.commands.catalog_cmd", "run"))
+
     p = sub.add_parser("serve", help="starta chattfönstret i webbläsaren")
     p.add_argument("--host", help="adress att lyssna på (standard: REMISS_HOST, 127.0.0.1)")
     p.add_argument("--port", type=int, help="port att lyssna på (standard: REMISS_PORT, 7860)")

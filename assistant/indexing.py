@@ -22,7 +22,7 @@ from assistant.sentences import sentence_texts
 from assistant.settings import Settings
 from assistant.store import Store, server_client, server_errors
 from assistant.writelock import write_lock
-from ingest.catalog import Catalog, document_id, load_catalog
+from ingest.catalog import Catalog, document_id, load_catalog, needs_text
 from ingest.chunking import chunk_sections
 from ingest.clean import clean
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
@@ -124,7 +124,7 @@ def prepare(
     cleaned = clean(pages)
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
-    meta = catalog.meta_for(path, str(path), cleaned.blocks, doc_id)
+    meta = catalog.meta_for(path, str(path), cleaned.blocks, doc_id, "\n".join(p.text for p in pages))
     doc_hash = document_hash(path.read_bytes(), meta, settings)
     sections = split_sections(cleaned.blocks, meta)
     chunks = chunk_sections(
@@ -306,10 +306,7 @@ def _ingest_one(
         report.unchanged.append(doc_id)
         return
     if not prepared.meta.catalogued:
-        report.warnings.append(
-            f"{path.name} finns inte i katalogen {settings.catalog_path.name}; titeln "
-            f"'{prepared.meta.title[:60]}' är gissad. Lägg till filen i katalogen för rätt organisation."
-        )
+        report.warnings.append(uncatalogued_warning(path, prepared.meta, settings.catalog_path.name))
     sentences = sentence_texts(prepared.chunks)
     progress.add_embedding_total(len(prepared.chunks) + len(sentences))
     vectors, fresh = cache.embed(
@@ -326,9 +323,26 @@ def _ingest_one(
     (report.updated if entry is not None else report.added).append(doc_id)
 
 
+def uncatalogued_warning(path: Path, meta: DocumentMeta, catalog_name: str) -> str:
+    """What was read from the text of a file the catalog does not list, and what to do."""
+    fields = (
+        ("titel", meta.title),
+        ("organisation", meta.organisation),
+        ("organ", meta.body),
+        ("typ", meta.kind),
+        ("datum", meta.date),
+        ("dnr", meta.reference),
+    )
+    found = ", ".join(f"{label} '{value[:60]}'" for label, value in fields if value)
+    return (
+        f"{path.name} finns inte i katalogen {catalog_name}; ur texten lästes {found}. "
+        f"Kontrollera med `remiss catalog suggest {path.name}` och lägg till filen i katalogen."
+    )
+
+
 def _quick_hash_matches(path: Path, doc_id: str, catalog: Catalog, settings: Settings, doc_hash: str) -> bool:
     """Compare hashes without cleaning or chunking: the no-op path must be fast."""
-    if path.name not in catalog.entries:
-        return False  # inferred metadata needs the text; fall through to the full path
+    if path.name not in catalog.entries or needs_text(catalog.entries[path.name]):
+        return False  # detected metadata needs the text; fall through to the full path
     meta = catalog.meta_for(path, str(path), (), doc_id)
     return document_hash(path.read_bytes(), meta, settings) == doc_hash

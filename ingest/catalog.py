@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.metadata import DetectedMetadata, detect_metadata
 from ingest.records import Block, DocumentMeta
 
 REQUIRED_FIELDS = ("file", "title", "organisation")
+DETECTED_FIELDS = ("kind", "date", "reference", "concerns")  # filled from the text when the entry leaves them out
 TEXT_FIELDS = ("file", "title", "organisation", "body", "kind", "date", "reference", "original_file", "speakers_after")
 
 
@@ -26,38 +28,70 @@ class Catalog:
     warnings: tuple[str, ...] = ()  # fields of the wrong type, and what was done with them
 
     def meta_for(
-        self, path: Path, source: str, first_blocks: tuple[Block, ...], doc_id: str | None = None
+        self,
+        path: Path,
+        source: str,
+        first_blocks: tuple[Block, ...],
+        doc_id: str | None = None,
+        raw_text: str = "",
     ) -> DocumentMeta:
-        """Metadata for a file: from the catalog, or inferred (catalogued=False) when absent."""
+        """Metadata for a file: from the catalog, or detected in its text (catalogued=False) when absent.
+
+        Detected fields (ingest/metadata.py) fill what an entry leaves out; a catalog field always wins."""
         entry = self.entries.get(path.name)
         doc_id = doc_id or document_id(path)
         if entry is None:
-            title = infer_title(first_blocks) or path.stem
+            found = detect_metadata("\n".join(b.text for b in first_blocks), path.name, raw_text)
+            title = found.title.value if found.title.confidence >= 0.8 else infer_title(first_blocks)
+            organisation = found.organisation.value or "Okänd organisation"
             return DocumentMeta(
                 doc_id=doc_id,
                 source=source,
-                title=title,
-                organisation="Okänd organisation",
-                body="Okänd organisation",
-                kind="okänd",
+                title=title or path.stem,
+                organisation=organisation,
+                body=found.body.value or organisation,
+                kind=found.kind.value or "okänd",
+                date=found.date.value,
+                reference=found.reference.value,
+                concerns=tuple(found.concern_list()),
                 original_file=path.name,
                 catalogued=False,
             )
+        # A catalog field always wins; a field the entry leaves out is read from the text when there is one.
+        text = "\n".join(b.text for b in first_blocks)
+        found = detect_metadata(text, path.name, raw_text) if first_blocks and needs_text(entry) else None
+
+        def field(name: str) -> str:
+            if name in entry or found is None:
+                return entry.get(name, "")
+            return getattr(found, name).value
+
         return DocumentMeta(
             doc_id=doc_id,
             source=source,
             title=entry["title"],
             organisation=entry["organisation"],
-            body=entry.get("body") or entry["organisation"],
-            kind=entry.get("kind", ""),
-            date=entry.get("date", ""),
-            reference=entry.get("reference", ""),
-            concerns=tuple(entry.get("concerns", [])),
+            body=entry.get("body") or (found and _same_organisation(found, entry)) or entry["organisation"],
+            kind=field("kind"),
+            date=field("date"),
+            reference=field("reference"),
+            concerns=tuple(entry.get("concerns", []) if "concerns" in entry or found is None else found.concern_list()),
             original_file=entry.get("original_file", path.name),
             speakers=tuple(entry.get("speakers", {}).items()),
             speakers_after=entry.get("speakers_after", ""),
             catalogued=True,
         )
+
+
+def needs_text(entry: dict) -> bool:
+    """True when an entry leaves out a field that detection from the text would fill."""
+    return any(name not in entry for name in DETECTED_FIELDS) or not entry.get("body")
+
+
+def _same_organisation(found: DetectedMetadata, entry: dict) -> str:
+    """The detected body, when the detected organisation is the catalog's (else it may be someone else's)."""
+    same = found.organisation.value.casefold() == entry["organisation"].casefold()
+    return found.body.value if same and found.body.value != found.organisation.value else ""
 
 
 def load_catalog(path: Path) -> Catalog:

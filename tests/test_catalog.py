@@ -194,8 +194,9 @@ def test_unlisted_file_gets_inferred_metadata(tmp_path: Path) -> None:
     meta = catalog.meta_for(path, str(path), blocks)
     assert meta.catalogued is False
     assert meta.doc_id == "nytt-yttrande"
-    # "Datum" is a heading too (a short title line) but the first heading wins.
-    assert meta.title == "Datum"
+    # "Datum" is a heading too (a short title line), but the subject line "Yttrande om …" is the title.
+    assert meta.title == "Yttrande om tillitsbaserad styrning"
+    assert meta.kind == "yttrande"
     assert meta.original_file == "Nytt Yttrande.docx"
 
 
