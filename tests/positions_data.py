@@ -6,6 +6,10 @@ in its document; the stances are what a reader of those sentences would record.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from assistant.generations import current_number
 from assistant.positions.model import Cell, CellQuote, PositionMatrix, Proposal, Respondent, save_matrix
 from assistant.positions.store import matrix_path
 from assistant.settings import Settings
@@ -145,3 +149,16 @@ def save_sample(settings: Settings, generation: int = 0) -> PositionMatrix:
     matrix = sample_matrix()
     save_matrix(matrix, matrix_path(settings, generation))
     return matrix
+
+
+@contextlib.contextmanager
+def sample_saved(settings: Settings) -> Iterator[PositionMatrix]:
+    """The sample matrix as the current generation's matrix while the block runs; removed after,
+    so other tests on the same index answer as before."""
+    path = matrix_path(settings, current_number(settings))
+    matrix = sample_matrix()
+    save_matrix(matrix, path)
+    try:
+        yield matrix
+    finally:
+        path.unlink(missing_ok=True)
