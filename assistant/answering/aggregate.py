@@ -140,7 +140,7 @@ def aggregate_answer(
             for cell in own:
                 numbers = []
                 for quote in cell.quotes:
-                    citations.append(_citation(len(citations) + 1, cell, quote, sources))
+                    citations.append(quote_citation(len(citations) + 1, cell, quote, sources))
                     numbers.append(f"”{' '.join(quote.text.split())}” [{len(citations)}]")
                 lines.append(f"- {labels[cell.respondent_key]}" + (": " + " ".join(numbers) if numbers else ""))
             lines.append("")
@@ -174,7 +174,7 @@ def _passes(organisation: str, body: str, doc_ids: tuple[str, ...], filters: Fil
     return not filters.doc_id or filters.doc_id in doc_ids
 
 
-def _citation(n: int, cell: Cell, quote: CellQuote, sources: Sources) -> Citation:
+def quote_citation(n: int, cell: Cell, quote: CellQuote, sources: Sources) -> Citation:
     """A citation whose passage is the quote itself, placed in its document when it can be found."""
     entry = sources.entry(quote.doc_id)
     start, end = quote.start, quote.end
