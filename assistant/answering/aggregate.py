@@ -10,9 +10,9 @@ address it named last.
 A question is aggregate when it asks about the respondents collectively (remissinstanser,
 instanser, remissvar, hur många, vilka, which, how many …) with an opinion word (the stance
 question words the answerability features use), names no respondent of its own, and names a
-proposal: the proposal's title holds at least half of the question's topic words (IDF-weighted,
-Swedish stems and compound parts, English through the glossary). Anything else takes the
-normal path.
+proposal: the proposal's title holds a topic word of the question, and its title and wording
+together at least half of them (IDF-weighted, Swedish stems and compound parts, English through
+the glossary). Anything else takes the normal path.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ _ASKED = (
     ("avstyrker", re.compile(r"\b(avstyrk\w*|kritisk\w*|negativ\w*|emot|oppose\w*|against|critical)\b", re.I)),
     ("tillstyrker", re.compile(r"\b(tillstyrk\w*|stöd\w*|positiv\w*|välkomna\w*|support\w*|favou?r\w*)\b", re.I)),
 )
-MIN_TITLE_SHARE = 0.5  # the proposal's title must hold this share of the question's topic (IDF-weighted)
-TEXT_WEIGHT = 0.25  # the proposal's own wording only breaks ties between titles
+MIN_SHARE = 0.5  # the proposal's title and wording must hold this share of the question's topic (IDF-weighted)
+TEXT_WEIGHT = 0.25  # a word of the title counts more than one of the proposal's wording
 MAX_PROPOSALS = 3  # more equally good matches: the question is too vague for the matrix
 
 
@@ -87,11 +87,12 @@ def match_proposals(
     scored: list[tuple[float, Proposal]] = []
     for proposal in matrix.proposals:
         title = set(analyse(proposal.title, vocab))
-        share = sum(idf(t) for t in topic & title) / total
-        if share < MIN_TITLE_SHARE:
-            continue
         text = set(analyse(proposal.text, vocab)) - title
-        scored.append((share + TEXT_WEIGHT * sum(idf(t) for t in topic & text) / total, proposal))
+        in_title = sum(idf(t) for t in topic & title) / total
+        in_text = sum(idf(t) for t in topic & text) / total
+        if in_title == 0 or in_title + in_text < MIN_SHARE:
+            continue
+        scored.append((in_title + TEXT_WEIGHT * in_text, proposal))
     if not scored:
         return []
     best = max(score for score, _ in scored)
