@@ -91,8 +91,8 @@ def test_docx_reads_like_a_remissammanstallning(tmp_path: Path) -> None:
     assert "Källa: Remissyttrande från Centrum för kommunstrategiska studier (CKS)" in section
     silent = [t for t in section if t.startswith("Ej berört:")]
     assert silent == [
-        "Ej berört: Stockholms stad, Utbildningsnämnden (utbildningsförvaltningen), "
-        "Stockholms stad, Äldrenämnden (äldreförvaltningen), Malmö stad, Arbetsmarknads- och socialnämnden."
+        "Ej berört: Stockholms stad, Utbildningsnämnden (utbildningsförvaltningen); "
+        "Stockholms stad, Äldrenämnden (äldreförvaltningen); Malmö stad, Arbetsmarknads- och socialnämnden."
     ]
     quote_styles = {style for style, t in paragraphs if t.startswith("”")}
     assert quote_styles == {"Quote"}

@@ -147,7 +147,7 @@ def aggregate_answer(
             lines.append("")
         silent = [labels[c.respondent_key] for c in cells if c.stance == "ej_berört"]
         if silent:
-            lines += [message(prompts, language, "aggregate_not_addressed", names=", ".join(silent)), ""]
+            lines += [message(prompts, language, "aggregate_not_addressed", names="; ".join(silent)), ""]
     return "\n".join(lines).strip(), citations
 
 

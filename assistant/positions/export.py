@@ -140,7 +140,7 @@ def write_docx(matrix: PositionMatrix, path: Path, prompts: Path | None = None) 
                     continue
                 _respondent_view(document, respondent.label, stance, cell.quotes, prompts)
         if silent:
-            document.add_paragraph(_text("positions_not_addressed", prompts, names=", ".join(silent)))
+            document.add_paragraph(_text("positions_not_addressed", prompts, names="; ".join(silent)))
     path.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(path))
     return path
