@@ -9,11 +9,9 @@ answer, with a notice, whenever it fails.
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -24,8 +22,7 @@ from assistant.embeddings import EmbeddingCache
 from assistant.errors import IndexMissingError
 from assistant.language import detect_language
 from assistant.llm import BudgetExceeded, Deadline, LLMAnswerer, LLMUnavailable, echoes_fences, validate_citations
-from assistant.positions.model import PositionMatrix, load_matrix
-from assistant.positions.store import matrix_path
+from assistant.positions.cached import MatrixCache
 from assistant.prompts import message
 from assistant.question_check import check_question
 from assistant.quotes import check_quotes
@@ -83,7 +80,7 @@ class Assistant:
         self.model: AnswerabilityModel | None = (
             load_model(settings.answerability_model or MODEL_PATH) if fitted else None
         )
-        self._matrix_cache: tuple[tuple[Path, int], PositionMatrix | None] | None = None
+        self.matrices = MatrixCache(settings, lambda: self.store.generation)
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="validate")
             | RunnableLambda(self._condense, name="condense")
@@ -196,7 +193,7 @@ class Assistant:
 
     def _aggregate(self, turn: Turn) -> Turn:
         """A question about the respondents as a whole, answered from the position matrix when there is one."""
-        matrix = self._matrix()
+        matrix = self.matrices.current()
         if matrix is None or not self.store.manifest():
             return turn
         started = time.perf_counter()
@@ -220,22 +217,6 @@ class Assistant:
             turn.question, text, tuple(citations), False, "positions", turn.standalone, language=turn.language
         )
         return replace(turn, aggregate=replace(answer, timings=dict(turn.timings)))
-
-    def _matrix(self) -> PositionMatrix | None:
-        """The current generation's matrix, read again only when its file changes."""
-        path = matrix_path(self.settings, self.store.generation)
-        try:
-            stamp = path.stat().st_mtime_ns
-        except OSError:
-            return None
-        if self._matrix_cache is None or self._matrix_cache[0] != (path, stamp):
-            try:
-                matrix = load_matrix(path)
-            except (ValueError, TypeError, KeyError) as exc:  # a damaged file: answer the normal way
-                logging.getLogger(__name__).warning("%s cannot be read (%s); run `remiss positions` again", path, exc)
-                matrix = None
-            self._matrix_cache = ((path, stamp), matrix)
-        return self._matrix_cache[1]
 
     def _retrieve(self, turn: Turn) -> Turn:
         if turn.aggregate is not None:

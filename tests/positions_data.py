@@ -141,7 +141,7 @@ def sample_matrix() -> PositionMatrix:
         for proposal_id, row in STANCES.items()
         for respondent, (stance, quotes) in row.items()
     ]
-    return PositionMatrix(PROPOSALS, RESPONDENTS, cells, index_version="test", meta={"made": "by hand"})
+    return PositionMatrix(list(PROPOSALS), list(RESPONDENTS), cells, index_version="test", meta={"made": "by hand"})
 
 
 def save_sample(settings: Settings, generation: int = 0) -> PositionMatrix:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 from positions_data import CKS, LIU, POLICYLABB, STATSBIDRAG, TILLSYN, sample_matrix
 
 from assistant.answering.aggregate import Sources, is_aggregate, match_proposals
-from assistant.positions.model import Cell, CellQuote, Respondent
+from assistant.positions.cached import MatrixCache
+from assistant.positions.model import Cell, CellQuote, Respondent, save_matrix
 from assistant.positions.palette import STANCE_COLOURS
-from assistant.settings import PROJECT_ROOT
+from assistant.positions.store import matrix_path
+from assistant.settings import PROJECT_ROOT, Settings
 from assistant.ui.positions_tab import cell_html, filtered, grid_html
 
 PROMPTS = PROJECT_ROOT / "prompts"
@@ -92,3 +97,15 @@ def test_proposal_wording_breaks_ties_between_titles() -> None:
         "Vilka instanser stöder policylabbet som ska lyfta regelverk?", "sv", matrix, frozenset(), lambda t: 1.0
     )
     assert [p.id for p in found] == [POLICYLABB]
+
+
+def test_matrix_cache_rereads_a_changed_file_and_survives_a_damaged_one(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    cache = MatrixCache(settings, lambda: 0)
+    assert cache.current() is None  # not computed yet
+    path = matrix_path(settings, 0)
+    save_matrix(sample_matrix(), path)
+    assert [p.id for p in cache.current().proposals] == [STATSBIDRAG, POLICYLABB, "P08", TILLSYN]
+    path.write_text("{ inte json", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))
+    assert cache.current() is None  # the chat and the tab then work as without a matrix

@@ -18,10 +18,10 @@ from typing import Any
 import gradio as gr
 
 from assistant.answering.aggregate import Sources, quote_citation
+from assistant.positions.cached import MatrixCache
 from assistant.positions.export import PROMPTS, write_docx, write_xlsx
-from assistant.positions.model import STANCE_LABELS_SV, STANCES, PositionMatrix, load_matrix
+from assistant.positions.model import STANCE_LABELS_SV, STANCES, PositionMatrix
 from assistant.positions.palette import STANCE_COLOURS, STANCE_SHORT_SV
-from assistant.positions.store import matrix_path
 from assistant.prompts import message
 from assistant.records import Answer
 from assistant.settings import Settings
@@ -137,32 +137,10 @@ def _msg(prompts: Path | None, key: str, **values: object) -> str:
     return message(prompts or PROMPTS, "sv", key, **values)
 
 
-class _Matrices:
-    """The current generation's matrix, read again only when its file changes."""
-
-    def __init__(self, settings: Settings, store: Store) -> None:
-        self.settings = settings
-        self.store = store
-        self._cached: tuple[tuple[Path, int], PositionMatrix | None] | None = None
-
-    def current(self) -> PositionMatrix | None:
-        path = matrix_path(self.settings, self.store.generation)
-        try:
-            stamp = (path, path.stat().st_mtime_ns)
-        except OSError:
-            return None
-        if self._cached is None or self._cached[0] != stamp:
-            try:
-                self._cached = (stamp, load_matrix(path))
-            except (ValueError, TypeError, KeyError):
-                self._cached = (stamp, None)
-        return self._cached[1]
-
-
 def positions_tab(settings: Settings, store: Store, document_text: Callable[[str], str]) -> gr.Tab:
     """Build the tab inside the app's `gr.Tabs` and wire its events."""
     prompts = settings.prompts_dir
-    matrices = _Matrices(settings, store)
+    matrices = MatrixCache(settings, lambda: store.generation)
     sources = Sources(lambda doc_id: store.manifest().get(doc_id), document_text)
 
     def exported(matrix: PositionMatrix) -> tuple[str, str]:
