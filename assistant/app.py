@@ -34,6 +34,7 @@ from assistant.settings import Settings
 from assistant.store import Store
 from assistant.ui.gate import Gate, LoginThrottle
 from assistant.ui.housekeeping import SessionReaper, prune_exports
+from assistant.ui.positions_tab import positions_tab
 from assistant.ui.render import (
     answer_markdown,
     append_feedback,
@@ -248,6 +249,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                 )
                 gr.Markdown("### Föreslagna frågor")
                 suggestion_buttons = [gr.Button(text, size="sm", elem_classes=["suggestion"]) for text in suggestions()]
+            positions_tab(settings, store, document_text)
 
         inputs = [question, chatbot, answers_state, filters_state, org, body, doc, kind]
         outputs = [chatbot, answers_state, filters_state, sources, question]

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field, replace
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answerability import MODEL_PATH, AnswerabilityModel, Decision, Evidence, decide, gather, load_model
+from assistant.answering.aggregate import Sources, aggregate_answer
 from assistant.answering.compose import compose_answer
 from assistant.embeddings import EmbeddingCache
 from assistant.errors import IndexMissingError
 from assistant.language import detect_language
 from assistant.llm import BudgetExceeded, Deadline, LLMAnswerer, LLMUnavailable, echoes_fences, validate_citations
+from assistant.positions.cached import MatrixCache
 from assistant.prompts import message
 from assistant.question_check import check_question
 from assistant.quotes import check_quotes
@@ -50,6 +52,7 @@ class Turn:
     decision: Decision | None = None  # decided once after retrieval
     deadline: Deadline | None = None  # the model's time budget, from its first call on
     timings: dict[str, float] = field(default_factory=dict)
+    aggregate: Answer | None = None  # answered from the remissammanställning (answering/aggregate)
 
     @property
     def abstain_reason(self) -> str | None:
@@ -77,9 +80,11 @@ class Assistant:
         self.model: AnswerabilityModel | None = (
             load_model(settings.answerability_model or MODEL_PATH) if fitted else None
         )
+        self.matrices = MatrixCache(settings, lambda: self.store.generation)
         self.chain: Runnable = (
             RunnableLambda(self._prepare, name="validate")
             | RunnableLambda(self._condense, name="condense")
+            | RunnableLambda(self._aggregate, name="aggregate")
             | RunnableLambda(self._retrieve, name="retrieve")
             | RunnableLambda(self._answer, name="answer")
         )
@@ -98,8 +103,9 @@ class Assistant:
         self, question: str, history: History = (), filters: Filters | None = None, k: int | None = None
     ) -> Iterator[str | Answer]:
         """Yield text as it is produced, then the final Answer."""
-        turn = self._retrieve(self._condense(self._prepare(Turn(question, tuple(history), filters or Filters(), k))))
-        if self.llm is None or turn.abstain_reason is not None:
+        turn = self._condense(self._prepare(Turn(question, tuple(history), filters or Filters(), k)))
+        turn = self._retrieve(self._aggregate(turn))
+        if turn.aggregate is not None or self.llm is None or turn.abstain_reason is not None:
             answer = self._answer(turn)
             yield answer.text
             yield answer
@@ -185,7 +191,36 @@ class Assistant:
                 "(eller `remiss serve`, som indexerar korpusen själv)."
             )
 
+    def _aggregate(self, turn: Turn) -> Turn:
+        """A question about the respondents as a whole, answered from the position matrix when there is one."""
+        matrix = self.matrices.current()
+        if matrix is None or not self.store.manifest():
+            return turn
+        started = time.perf_counter()
+        lexical = self.store.lexical()
+        sources = Sources(lambda doc_id: self.store.manifest().get(doc_id), self.store.document_text)
+        found = aggregate_answer(
+            turn.standalone,
+            turn.language,
+            matrix,
+            lexical.vocab,
+            lexical.idf,
+            sources,
+            self.settings.prompts_dir,
+            turn.filters,
+        )
+        turn.timings["aggregate"] = time.perf_counter() - started
+        if found is None:
+            return turn
+        text, citations = found
+        answer = Answer(
+            turn.question, text, tuple(citations), False, "positions", turn.standalone, language=turn.language
+        )
+        return replace(turn, aggregate=replace(answer, timings=dict(turn.timings)))
+
     def _retrieve(self, turn: Turn) -> Turn:
+        if turn.aggregate is not None:
+            return turn
         self._require_index()
         return self._decide(self._search(turn))
 
@@ -225,6 +260,8 @@ class Assistant:
         )
 
     def _answer(self, turn: Turn) -> Answer:
+        if turn.aggregate is not None:
+            return turn.aggregate
         if self.llm is None or turn.abstain_reason is not None:
             return self._extractive(turn)
         started = time.perf_counter()
