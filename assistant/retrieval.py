@@ -45,9 +45,11 @@ class Filters:
     body: str = ""
     doc_id: str = ""
     kind: str = ""
+    inquiry: str = ""  # a report number ("SOU 2018:47"): only documents that concern it
+    inquiry_docs: tuple[str, ...] = ()  # those documents' ids (assistant.inquiries.inquiry_filters)
 
     def where(self) -> dict | None:
-        clauses = [
+        clauses: list[dict] = [
             {key: value}
             for key, value in (
                 ("organisation", self.organisation),
@@ -57,6 +59,8 @@ class Filters:
             )
             if value
         ]
+        if self.inquiry:
+            clauses.append({"doc_id": {"$in": list(self.inquiry_docs) or [""]}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -67,11 +71,12 @@ class Filters:
             and (not self.body or chunk.body == self.body)
             and (not self.doc_id or chunk.doc_id == self.doc_id)
             and (not self.kind or chunk.kind == self.kind)
+            and (not self.inquiry or chunk.doc_id in self.inquiry_docs)
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.organisation or self.body or self.doc_id or self.kind)
+        return bool(self.organisation or self.body or self.doc_id or self.kind or self.inquiry)
 
 
 @dataclass
