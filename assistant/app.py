@@ -27,7 +27,7 @@ from starlette.middleware import Middleware
 from assistant.chain import Assistant
 from assistant.errors import QuestionError, RemissError
 from assistant.indexjob import IndexJob
-from assistant.inquiries import inquiry_filters, label, load_inquiries, onboarding_markdown, present
+from assistant.inquiries import label, load_inquiries, onboarding_markdown, present
 from assistant.originals import served_folders, source_infos
 from assistant.prompts import message
 from assistant.question_check import check_question
@@ -113,14 +113,13 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         return cached_text(doc_id, entry.doc_hash) if entry else ""
 
     def filters_of(org: str, body: str, doc: str, kind: str, inquiry: str = ALL) -> Filters:
-        filters = Filters(
+        return Filters(
             organisation="" if org in ("", ALL, None) else org,
             body="" if body in ("", ALL, None) else body,
             doc_id="" if doc in ("", ALL, None) else doc,
             kind="" if kind in ("", ALL, None) else kind,
             inquiry="" if inquiry in ("", ALL, None) else inquiry,
         )
-        return inquiry_filters(filters, store.manifest())
 
     def refresh() -> tuple[Any, ...]:
         """New choices for the filters and the document list (on page load and after indexing)."""

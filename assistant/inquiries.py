@@ -10,10 +10,9 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.retrieval import Filters
 from assistant.store import ManifestEntry
 
 log = logging.getLogger(__name__)
@@ -50,13 +49,6 @@ def present(manifest: Mapping[str, ManifestEntry]) -> list[str]:
 
 def documents_of(manifest: Mapping[str, ManifestEntry], inquiry: str) -> tuple[str, ...]:
     return tuple(sorted(d for d, e in manifest.items() if inquiry in e.concerns))
-
-
-def inquiry_filters(filters: Filters, manifest: Mapping[str, ManifestEntry]) -> Filters:
-    """The filters with the inquiry resolved to its documents (work per document, not per passage)."""
-    if not filters.inquiry:
-        return filters
-    return replace(filters, inquiry_docs=documents_of(manifest, filters.inquiry))
 
 
 def label(number: str, known: Mapping[str, Inquiry]) -> str:

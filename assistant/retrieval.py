@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ class Filters:
     doc_id: str = ""
     kind: str = ""
     inquiry: str = ""  # a report number ("SOU 2018:47"): only documents that concern it
-    inquiry_docs: tuple[str, ...] = ()  # those documents' ids (assistant.inquiries.inquiry_filters)
+    inquiry_docs: tuple[str, ...] = ()  # those documents' ids (filled by `resolved`)
 
     def where(self) -> dict | None:
         clauses: list[dict] = [
@@ -77,6 +77,13 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(self.organisation or self.body or self.doc_id or self.kind or self.inquiry)
+
+    def resolved(self, store: Store) -> Filters:
+        """The inquiry turned into its documents, from the manifest (one record per document, cached)."""
+        if not self.inquiry or self.inquiry_docs:
+            return self
+        docs = tuple(sorted(d for d, e in store.manifest().items() if self.inquiry in e.concerns))
+        return replace(self, inquiry_docs=docs)
 
 
 @dataclass
@@ -118,7 +125,7 @@ class HybridSearcher:
         """Top-k hits. `retrievers` selects a baseline: ("dense",) or ("lexical",) alone."""
         settings = self.settings
         k = k or settings.top_k
-        filters = filters or Filters()
+        filters = (filters or Filters()).resolved(self.store)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         organisations, bodies = self.store.speaker_names()

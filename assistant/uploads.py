@@ -28,6 +28,7 @@ CATALOG_NAME = "catalog.toml"
 PREVIEW_CHARS = 800
 SHOWN_SECTIONS = 12
 FIELDS = ("title", "organisation", "body", "kind", "date", "reference")  # what staff may correct, in order
+UNKNOWN = "Okänd organisation"  # what the inference says when it cannot tell
 _LOCK = threading.Lock()  # one writer of the uploads catalog at a time in this process
 
 
@@ -111,10 +112,13 @@ def parse_upload(settings: Settings, path: Path) -> Parsed:
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
     catalog = uploads_catalog(settings)
-    meta = catalog.meta_for(path, str(path)) if path.name in catalog.entries else detected_metadata(path, cleaned)
+    if path.name in catalog.entries:  # uploaded before: what staff wrote stands
+        meta = catalog.meta_for(path, str(path), cleaned.blocks)
+    else:
+        meta = detected_metadata(path, cleaned)
     sections = split_sections(cleaned.blocks, meta)
     warnings = []
-    if not meta.catalogued or meta.organisation.startswith("Okänd"):
+    if meta.organisation == UNKNOWN:
         warnings.append("Organisationen kunde inte avgöras ur texten; fyll i den nedan innan du indexerar.")
     if not meta.date:
         warnings.append("Inget datum hittades.")
@@ -163,6 +167,8 @@ def update_entry(settings: Settings, file: str, values: dict[str, str], concerns
         if file not in entries:
             raise UploadError(f"{file}: filen finns inte bland de uppladdade; ladda upp den igen")
         entry = dict(entries[file])
+        if values.get("body", "").strip() in (entry.get("organisation"), UNKNOWN):
+            values = {**values, "body": ""}  # the body that was only the organisation follows the corrected one
         for name in FIELDS:
             value = " ".join(values.get(name, "").split())
             if value:
