@@ -7,7 +7,8 @@ the process. Event handlers are thin: each calls one library function.
 `respond` is asynchronous and takes one of `concurrency` answer slots only for the real work:
 an empty or over-long question is refused at once even while every slot is busy, and a slot
 is given back when the model's time budget runs out. Requests pass ui/gate first (login
-throttle, no API description before login, no uploads).
+throttle, no API description before login, uploads only for the admin page). The filters'
+choices are read again on every page load and after the admin page indexes (ui/admin).
 """
 
 from __future__ import annotations
