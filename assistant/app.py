@@ -282,8 +282,8 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
             refreshed = [org, body, doc, kind, inquiry, catalog_view, inquiries_view]
             if admin_enabled(settings):
                 with gr.Tab("Lägg till dokument", id="admin"):
-                    status_view, status_now = build_admin(settings, store, job, refresh, refreshed)
-                demo.load(status_now, None, status_view, queue=False)
+                    status_views, status_now = build_admin(settings, store, job, refresh, refreshed)
+                demo.load(status_now, None, status_views, queue=False)
         demo.load(refresh, None, refreshed, queue=False)
 
         inputs = [question, chatbot, answers_state, filters_state, org, body, doc, kind, inquiry]

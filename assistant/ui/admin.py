@@ -136,10 +136,11 @@ def build_admin(
     job: IndexJob,
     after_index: Callable[[], tuple[Any, ...]],
     refreshed: list[Any],
-) -> tuple[gr.HTML, Callable[[], str]]:
+) -> tuple[list[Any], Callable[[], tuple[str, Any]]]:
     """The admin tab's content (call inside `gr.Tab`); `after_index` refreshes `refreshed` when indexing ends.
 
-    Returns the status view and the function that fills it on page load."""
+    Returns the status view (and its timer) and the function that fills them on page load: a page
+    opened while a run is under way follows it (the timer ticks only then)."""
     prompts = settings.prompts_dir
     gr.Markdown(
         "### Lägg till dokument\nLadda upp remissvar (PDF, Word, HTML eller text). Varje fil läses direkt och "
@@ -165,6 +166,7 @@ def build_admin(
     gr.Markdown("### Indexera")
     start = gr.Button("Starta indexering", variant="primary", elem_id="admin-index")
     status = gr.HTML(status_html(job.status, prompts), elem_id="index-status")
+    timer = gr.Timer(1.0, active=False)
     fields = [boxes[name] for name in FIELDS] + [concerns]
 
     def taken_ids() -> set[str]:
@@ -235,7 +237,13 @@ def build_admin(
     pick.change(on_pick, pick, fields, queue=False)
     save.click(on_save, [pick, *fields], saved, queue=False)
     start.click(on_start, [pick, *fields], status, concurrency_limit=None).then(after_index, None, refreshed)
-    return status, lambda: status_html(job.status, prompts)
+
+    def now() -> tuple[str, Any]:
+        current = job.status
+        return status_html(current, prompts), gr.Timer(active=current.running)
+
+    timer.tick(now, None, [status, timer], queue=False)
+    return [status, timer], now
 
 
 def _uploaded(settings: Settings) -> list[str]:
