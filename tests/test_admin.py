@@ -7,6 +7,7 @@ test_admin_browser.py).
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 from collections.abc import Callable, Sequence
@@ -268,3 +269,18 @@ def test_admin_page_is_on_only_behind_a_login_or_on_this_computer(
     make_settings: Callable[..., Settings], admin: str, host: str, user: str, enabled: bool
 ) -> None:
     assert admin_enabled(make_settings(admin=admin, host=host, auth_user=user)) is enabled
+
+
+def test_search_command_takes_an_inquiry(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.cli import main
+
+    monkeypatch.setenv("REMISS_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("REMISS_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("REMISS_EMBED_CACHE", str(settings.cache_path))
+    assert main(["search", "riktade statsbidrag", "-k", "2", "--json", "--inquiry", "SOU 2018:48"]) == 0
+    hits = json.loads(capsys.readouterr().out)
+    assert hits and {h["organisation"] for h in hits} == {"Malmö stad"} and "score" in hits[0]
+    assert main(["search", "riktade statsbidrag", "-k", "2", "--json", "--inquiry", "SOU 1999:1"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
