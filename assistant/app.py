@@ -212,7 +212,9 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         folder.mkdir(parents=True, exist_ok=True)
         prune_exports(folder, settings.export_max_age)
         path = folder / f"samtal-{datetime.now():%Y%m%d-%H%M%S-%f}.md"
-        path.write_text(conversation_markdown(answers, used), encoding="utf-8")
+        cited = {c.hit.chunk.doc_id for a in answers for c in a.citations}
+        infos = source_infos(store.manifest(), settings, cited)
+        path.write_text(conversation_markdown(answers, used, infos), encoding="utf-8")
         return gr.DownloadButton(value=str(path), interactive=True)
 
     def clear() -> tuple[Any, ...]:
@@ -283,8 +285,8 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
             if admin_enabled(settings):
                 with gr.Tab("Lägg till dokument", id="admin"):
                     status_views, status_now = build_admin(settings, store, job, refresh, refreshed)
-                demo.load(status_now, None, status_views, queue=False)
-        demo.load(refresh, None, refreshed, queue=False)
+                demo.load(status_now, None, status_views, queue=False, api_visibility="private")
+        demo.load(refresh, None, refreshed, queue=False, api_visibility="private")
 
         inputs = [question, chatbot, answers_state, filters_state, org, body, doc, kind, inquiry]
         outputs = [chatbot, answers_state, filters_state, sources, question]

@@ -354,6 +354,10 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
     ) in md
     assert "*Läge: extractive*" in md and "*Läge: llm:test-model*" in md
     assert "Jag hittar inget stöd för det i dokumenten." in md
+    cited = conversation_markdown(
+        [first], documents={first.citations[0].hit.chunk.doc_id: SourceInfo("2018-10-30", "SBF 2018/9")}
+    )
+    assert "Malmö stads yttrande, 2018-10-30, Dnr SBF 2018/9 (1. Styrning, s. 4)" in cited
 
 
 def test_the_export_says_which_filters_each_question_was_asked_under() -> None:

@@ -233,16 +233,19 @@ def build_admin(
             time.sleep(POLL_SECONDS)
         yield status_html(job.status, prompts)
 
-    files.upload(on_upload, files, [parsed_view, pick, *fields, files], concurrency_limit=1)
-    pick.change(on_pick, pick, fields, queue=False)
-    save.click(on_save, [pick, *fields], saved, queue=False)
-    start.click(on_start, [pick, *fields], status, concurrency_limit=None).then(after_index, None, refreshed)
+    private = {"api_visibility": "private"}  # the page's own events, not an API
+    files.upload(on_upload, files, [parsed_view, pick, *fields, files], concurrency_limit=1, **private)
+    pick.change(on_pick, pick, fields, queue=False, **private)
+    save.click(on_save, [pick, *fields], saved, queue=False, **private)
+    start.click(on_start, [pick, *fields], status, concurrency_limit=None, **private).then(
+        after_index, None, refreshed, **private
+    )
 
     def now() -> tuple[str, Any]:
         current = job.status
         return status_html(current, prompts), gr.Timer(active=current.running)
 
-    timer.tick(now, None, [status, timer], queue=False)
+    timer.tick(now, None, [status, timer], queue=False, **private)
     return [status, timer], now
 
 

@@ -145,8 +145,12 @@ def filters_text(filters: Filters, titles: dict[str, str] | None = None) -> str:
     return "Filter: " + ("; ".join(parts) if parts else "inga (alla dokument)")
 
 
-def conversation_markdown(answers: Sequence[Answer], filters: Sequence[str] = ()) -> str:
-    """The whole conversation with its sources, for download; each question with the filters it was asked under."""
+def conversation_markdown(
+    answers: Sequence[Answer], filters: Sequence[str] = (), documents: Mapping[str, SourceInfo] | None = None
+) -> str:
+    """The whole conversation with its sources, for download; each question with the filters it was asked under.
+
+    `documents` adds each cited document's date and Dnr, as staff cite it."""
     lines = ["# Samtal med remiss", ""]
     for i, answer in enumerate(answers, start=1):
         lines += [f"## Fråga {i}: {answer.question}", ""]
@@ -159,9 +163,12 @@ def conversation_markdown(answers: Sequence[Answer], filters: Sequence[str] = ()
             for c in answer.citations:
                 chunk = c.hit.chunk
                 page = f", s. {chunk.page}" if chunk.page else ""
+                info = (documents or {}).get(chunk.doc_id, SourceInfo())
+                cited = "".join(f", {part}" for part in (info.date, info.reference and _dnr(info.reference)) if part)
+                where = f"{chunk.section or '—'}{page}"
+                quote = " ".join(c.quote.split())
                 lines.append(
-                    f"- [{c.n}] {chunk.organisation}, {chunk.body}: {chunk.title} ({chunk.section or '—'}{page}) "
-                    f"– ”{' '.join(c.quote.split())}”"
+                    f"- [{c.n}] {chunk.organisation}, {chunk.body}: {chunk.title}{cited} ({where}) – ”{quote}”"
                 )
             lines.append("")
         lines.append(f"*Läge: {answer.mode}*")
