@@ -23,7 +23,7 @@ from assistant.originals import original_path, source_info
 from assistant.retrieval import Filters
 from assistant.settings import PROJECT_ROOT, Settings
 from assistant.store import Store
-from assistant.ui.admin import admin_enabled
+from assistant.ui.admin import admin_enabled, status_html
 from assistant.uploads import (
     UploadError,
     parse_upload,
@@ -210,6 +210,8 @@ def test_a_failed_run_names_the_file_and_keeps_what_was_indexed(settings: Settin
     report = job.status.report
     assert report is not None and [Path(p).name for p, _ in report.failed] == ["trasig.pdf"]
     assert "PDF-filen" in report.failed[0][1]
+    shown = status_html(job.status, settings.prompts_dir)  # what the admin page shows
+    assert "<li class='error'>trasig.pdf: PDF-filen" in shown and "data-state='done'" in shown
     assert {"kvarnby", MALMO.removesuffix(".txt")} <= set(store.manifest(fresh=True))
 
 
