@@ -7,7 +7,8 @@ the process. Event handlers are thin: each calls one library function.
 `respond` is asynchronous and takes one of `concurrency` answer slots only for the real work:
 an empty or over-long question is refused at once even while every slot is busy, and a slot
 is given back when the model's time budget runs out. Requests pass ui/gate first (login
-throttle, no API description before login, no uploads).
+throttle, no API description before login, uploads only for the admin page). The filters'
+choices are read again on every page load and after the admin page indexes (ui/admin).
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ from starlette.middleware import Middleware
 
 from assistant.chain import Assistant
 from assistant.errors import QuestionError, RemissError
+from assistant.indexjob import IndexJob
+from assistant.inquiries import label, load_inquiries, onboarding_markdown, present
+from assistant.originals import served_folders, source_infos
 from assistant.prompts import message
 from assistant.question_check import check_question
 from assistant.records import Answer
 from assistant.retrieval import Filters
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.ui.admin import admin_enabled, build_admin
 from assistant.ui.gate import Gate, LoginThrottle
 from assistant.ui.housekeeping import SessionReaper, prune_exports
 from assistant.ui.positions_tab import positions_tab
@@ -97,22 +102,38 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     slots = asyncio.Semaphore(settings.concurrency)
     reaper = SessionReaper(settings.session_ttl)
     prompts = settings.prompts_dir
-    manifest = store.manifest(fresh=True)
-    organisations, bodies = (sorted(names) for names in store.speaker_names())
-    documents = sorted((e.title, e.doc_id) for e in manifest.values())
-    titles = {doc_id: title for title, doc_id in documents}
-    kinds = sorted({e.kind for e in manifest.values() if e.kind})
+    known_inquiries = load_inquiries(settings.inquiries_path)
+    choices = filter_choices(store, known_inquiries)
+    job = IndexJob(settings, store)
 
     @lru_cache(maxsize=256)
-    def document_text(doc_id: str) -> str:
+    def cached_text(doc_id: str, doc_hash: str) -> str:
         return store.document_text(doc_id)
 
-    def filters_of(org: str, body: str, doc: str, kind: str) -> Filters:
+    def document_text(doc_id: str) -> str:
+        entry = store.manifest().get(doc_id)
+        return cached_text(doc_id, entry.doc_hash) if entry else ""
+
+    def filters_of(org: str, body: str, doc: str, kind: str, inquiry: str = ALL) -> Filters:
         return Filters(
             organisation="" if org in ("", ALL, None) else org,
             body="" if body in ("", ALL, None) else body,
             doc_id="" if doc in ("", ALL, None) else doc,
             kind="" if kind in ("", ALL, None) else kind,
+            inquiry="" if inquiry in ("", ALL, None) else inquiry,
+        )
+
+    def refresh() -> tuple[Any, ...]:
+        """New choices for the filters and the document list (on page load and after indexing)."""
+        fresh = filter_choices(store, known_inquiries)
+        return (
+            gr.Dropdown(choices=[ALL, *fresh["organisations"]]),
+            gr.Dropdown(choices=[ALL, *fresh["bodies"]]),
+            gr.Dropdown(choices=[(ALL, ALL), *fresh["documents"]]),
+            gr.Dropdown(choices=[ALL, *fresh["kinds"]]),
+            gr.Dropdown(choices=[(ALL, ALL), *fresh["inquiries"]]),
+            gr.Dataframe(value=catalog_rows(store)),
+            onboarding_markdown(store.manifest(), known_inquiries),
         )
 
     async def respond(
@@ -124,6 +145,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         body: str,
         doc: str,
         kind: str,
+        inquiry: str = ALL,
     ) -> AsyncIterator[tuple[Any, ...]]:
         reaper.maybe_sweep(getattr(demo, "state_holder", None))
         try:
@@ -141,7 +163,7 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
             waiting = message(prompts, "sv", "waiting")
             yield [*chat, {"role": "assistant", "content": f"*{safe_text(waiting)}*"}], answers, used, gr.skip(), ""
         async with slots:
-            updates = answer_updates(question, chat, answers, used, filters_of(org, body, doc, kind))
+            updates = answer_updates(question, chat, answers, used, filters_of(org, body, doc, kind, inquiry))
             async for update in _in_thread(updates):
                 yield update
 
@@ -155,9 +177,12 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                 if isinstance(piece, Answer):
                     docs = {c.hit.chunk.doc_id: document_text(c.hit.chunk.doc_id) for c in piece.citations}
                     final = [*chat, {"role": "assistant", "content": answer_markdown(piece)}]
+                    manifest = store.manifest()
+                    titles = {filters.doc_id: manifest[filters.doc_id].title} if filters.doc_id in manifest else {}
                     shown = filters_text(filters, titles)
                     kept = [*answers, piece][-KEPT_ANSWERS:]
-                    yield final, kept, [*used, shown][-KEPT_ANSWERS:], source_cards(piece, docs), ""
+                    cards = source_cards(piece, docs, source_infos(manifest, settings, set(docs)))
+                    yield final, kept, [*used, shown][-KEPT_ANSWERS:], cards, ""
                     return
                 partial += piece
                 yield [*chat, {"role": "assistant", "content": safe_text(partial)}], answers, used, gr.skip(), ""
@@ -188,7 +213,9 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
         folder.mkdir(parents=True, exist_ok=True)
         prune_exports(folder, settings.export_max_age)
         path = folder / f"samtal-{datetime.now():%Y%m%d-%H%M%S-%f}.md"
-        path.write_text(conversation_markdown(answers, used), encoding="utf-8")
+        cited = {c.hit.chunk.doc_id for a in answers for c in a.citations}
+        infos = source_infos(store.manifest(), settings, cited)
+        path.write_text(conversation_markdown(answers, used, infos), encoding="utf-8")
         return gr.DownloadButton(value=str(path), interactive=True)
 
     def clear() -> tuple[Any, ...]:
@@ -227,10 +254,14 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                     sources = gr.HTML("", elem_id="sources")
                 with gr.Column(scale=1):
                     gr.Markdown("### Filter")
-                    org = gr.Dropdown([ALL, *organisations], value=ALL, label="Organisation", elem_id="f-org")
-                    body = gr.Dropdown([ALL, *bodies], value=ALL, label="Organ (talare)", elem_id="f-body")
-                    doc = gr.Dropdown([(ALL, ALL), *documents], value=ALL, label="Dokument", elem_id="f-doc")
-                    kind = gr.Dropdown([ALL, *kinds], value=ALL, label="Dokumenttyp", elem_id="f-kind")
+                    inquiry = gr.Dropdown(
+                        [(ALL, ALL), *choices["inquiries"]], value=ALL, label="Utredning", elem_id="f-inquiry"
+                    )
+                    organisations = [ALL, *choices["organisations"]]
+                    org = gr.Dropdown(organisations, value=ALL, label="Organisation", elem_id="f-org")
+                    body = gr.Dropdown([ALL, *choices["bodies"]], value=ALL, label="Organ (talare)", elem_id="f-body")
+                    doc = gr.Dropdown([(ALL, ALL), *choices["documents"]], value=ALL, label="Dokument", elem_id="f-doc")
+                    kind = gr.Dropdown([ALL, *choices["kinds"]], value=ALL, label="Dokumenttyp", elem_id="f-kind")
                     gr.Markdown("### Omdöme om senaste svaret")
                     vote = gr.Radio([("👍 Bra", "upp"), ("👎 Dåligt", "ner")], label="Omdöme", elem_id="vote")
                     comment = gr.Textbox(
@@ -240,7 +271,9 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                     feedback_status = gr.Markdown("", elem_id="feedback-status")
             with gr.Tab("Kom igång", id="onboarding"):
                 gr.Markdown(_read_ui("onboarding.sv.md"))
-                gr.Dataframe(
+                described = onboarding_markdown(store.manifest(), known_inquiries)
+                inquiries_view = gr.Markdown(described, elem_id="inquiries")
+                catalog_view = gr.Dataframe(
                     catalog_rows(store),
                     headers=["Organisation", "Organ", "Typ", "Datum", "Diarienummer", "Titel"],
                     interactive=False,
@@ -250,8 +283,14 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
                 gr.Markdown("### Föreslagna frågor")
                 suggestion_buttons = [gr.Button(text, size="sm", elem_classes=["suggestion"]) for text in suggestions()]
             positions_tab(settings, store, document_text)
+            refreshed = [org, body, doc, kind, inquiry, catalog_view, inquiries_view]
+            if admin_enabled(settings):
+                with gr.Tab("Lägg till dokument", id="admin"):
+                    status_views, status_now = build_admin(settings, store, job, refresh, refreshed)
+                demo.load(status_now, None, status_views, queue=False, api_visibility="private")
+        demo.load(refresh, None, refreshed, queue=False, api_visibility="private")
 
-        inputs = [question, chatbot, answers_state, filters_state, org, body, doc, kind]
+        inputs = [question, chatbot, answers_state, filters_state, org, body, doc, kind, inquiry]
         outputs = [chatbot, answers_state, filters_state, sources, question]
         exported = ([answers_state, filters_state], export_button)
         # No Gradio limit here: respond waits for one of its own slots after checking the question.
@@ -268,6 +307,19 @@ def build_app(settings: Settings, assistant: Assistant) -> gr.Blocks:
     return demo
 
 
+def filter_choices(store: Store, known_inquiries: dict) -> dict[str, list]:
+    """The filters' choices from the committed documents (the manifest: one record per document)."""
+    manifest = store.manifest()
+    organisations, bodies = (sorted(names) for names in store.speaker_names())
+    return {
+        "organisations": organisations,
+        "bodies": bodies,
+        "documents": sorted((e.title, e.doc_id) for e in manifest.values()),
+        "kinds": sorted({e.kind for e in manifest.values() if e.kind}),
+        "inquiries": [(label(n, known_inquiries), n) for n in present(manifest)],
+    }
+
+
 def launch(settings: Settings, store: Store, block: bool = True) -> gr.Blocks:
     """Start the app on settings.host:settings.port (127.0.0.1 unless told otherwise)."""
     assistant = Assistant(settings, store)
@@ -276,7 +328,9 @@ def launch(settings: Settings, store: Store, block: bool = True) -> gr.Blocks:
     if settings.auth_user:
         auth = (settings.auth_user, settings.auth_password.get_secret_value())
     throttle = LoginThrottle(settings.login_free_attempts, settings.login_delay) if auth else None
-    gate_messages = {key: message(settings.prompts_dir, "sv", key) for key in ("upload_closed", "login_wait")}
+    gate_keys = ("upload_closed", "upload_login", "login_wait")
+    gate_messages = {key: message(settings.prompts_dir, "sv", key) for key in gate_keys}
+    admin = admin_enabled(settings)
     demo.queue(default_concurrency_limit=settings.concurrency)
     demo.launch(
         server_name=settings.host,
@@ -286,12 +340,13 @@ def launch(settings: Settings, store: Store, block: bool = True) -> gr.Blocks:
         show_error=False,
         quiet=False,
         prevent_thread_lock=not block,
-        allowed_paths=[str(settings.exports_dir)],
+        allowed_paths=[str(settings.exports_dir), *map(str, served_folders(settings))],
         footer_links=[],
         **assets(),
         run_history=False,  # would keep questions and answers in the browser's storage
-        max_file_size="1mb",  # the upload routes are closed by the gate; this is a second fence
+        # Uploads pass the gate only for the admin page; this is a second fence.
+        max_file_size=f"{settings.max_file_mb:g}mb" if admin else "1mb",
         state_session_capacity=settings.max_sessions,
-        app_kwargs={"middleware": [Middleware(Gate, login=throttle, messages=gate_messages)]},
+        app_kwargs={"middleware": [Middleware(Gate, login=throttle, messages=gate_messages, uploads=admin)]},
     )
     return demo

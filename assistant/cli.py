@@ -145,6 +145,7 @@ def _question_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--body", help="bara detta organ (nämnd, förvaltning ...)")
     p.add_argument("--doc", help="bara detta dokument (id)")
     p.add_argument("--kind", help="bara denna dokumenttyp")
+    p.add_argument("--inquiry", help='bara dokument om denna utredning (till exempel "SOU 2018:47")')
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], int]:

@@ -206,10 +206,11 @@ def _update(settings: Settings, paths: list[Path] | None, store: Store, progress
     report.garbage_collected = garbage.removed
     for doc_id, (have, want) in sorted(garbage.damaged.items()):
         report.warnings.append(f"{doc_id}: indexet saknade {want - have} av {want} stycken; dokumentet indexeras om.")
-    catalog = load_catalog(settings.catalog_path)
+    corpus_catalog = load_catalog(settings.catalog_path)
+    catalog = with_uploads(corpus_catalog, settings)
     report.warnings.extend(catalog.warnings)
-    files, roots = discover(paths or [settings.corpus_dir])
-    report.warnings.extend(missing_from_catalog(catalog, files, roots, settings.corpus_dir))
+    files, roots = discover(paths or default_paths(settings))
+    report.warnings.extend(missing_from_catalog(corpus_catalog, files, roots, settings.corpus_dir))
     committed = store.manifest(fresh=True)
     cache = EmbeddingCache(settings.cache_path)
     progress.start(len(files))
@@ -232,6 +233,21 @@ def _update(settings: Settings, paths: list[Path] | None, store: Store, progress
     report.chunks_total = store.chunk_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def default_paths(settings: Settings) -> list[Path]:
+    """What `remiss ingest` indexes without paths: the corpus, and the files uploaded on the admin page."""
+    uploads = settings.uploads_dir
+    return [settings.corpus_dir, uploads] if uploads.is_dir() else [settings.corpus_dir]
+
+
+def with_uploads(catalog: Catalog, settings: Settings) -> Catalog:
+    """The corpus catalog plus the uploads' own (`uploads/catalog.toml`); the corpus wins a shared file name."""
+    path = settings.uploads_dir / "catalog.toml"
+    if not path.is_file():
+        return catalog
+    uploads = load_catalog(path)
+    return Catalog({**uploads.entries, **catalog.entries}, catalog.path, catalog.warnings + uploads.warnings)
 
 
 def missing_from_catalog(catalog: Catalog, files: list[Path], roots: list[Path], corpus_dir: Path) -> list[str]:

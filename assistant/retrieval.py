@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -45,9 +45,11 @@ class Filters:
     body: str = ""
     doc_id: str = ""
     kind: str = ""
+    inquiry: str = ""  # a report number ("SOU 2018:47"): only documents that concern it
+    inquiry_docs: tuple[str, ...] = ()  # those documents' ids (filled by `resolved`)
 
     def where(self) -> dict | None:
-        clauses = [
+        clauses: list[dict] = [
             {key: value}
             for key, value in (
                 ("organisation", self.organisation),
@@ -57,6 +59,8 @@ class Filters:
             )
             if value
         ]
+        if self.inquiry:
+            clauses.append({"doc_id": {"$in": list(self.inquiry_docs) or [""]}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -67,11 +71,19 @@ class Filters:
             and (not self.body or chunk.body == self.body)
             and (not self.doc_id or chunk.doc_id == self.doc_id)
             and (not self.kind or chunk.kind == self.kind)
+            and (not self.inquiry or chunk.doc_id in self.inquiry_docs)
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.organisation or self.body or self.doc_id or self.kind)
+        return bool(self.organisation or self.body or self.doc_id or self.kind or self.inquiry)
+
+    def resolved(self, store: Store) -> Filters:
+        """The inquiry turned into its documents, from the manifest (one record per document, cached)."""
+        if not self.inquiry or self.inquiry_docs:
+            return self
+        docs = tuple(sorted(d for d, e in store.manifest().items() if self.inquiry in e.concerns))
+        return replace(self, inquiry_docs=docs)
 
 
 @dataclass
@@ -113,7 +125,7 @@ class HybridSearcher:
         """Top-k hits. `retrievers` selects a baseline: ("dense",) or ("lexical",) alone."""
         settings = self.settings
         k = k or settings.top_k
-        filters = filters or Filters()
+        filters = (filters or Filters()).resolved(self.store)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         organisations, bodies = self.store.speaker_names()

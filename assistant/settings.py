@@ -143,6 +143,12 @@ class Settings(BaseSettings):
     )
     max_sessions: int = Field(default=1000, ge=1, description="Sessions kept in memory; the least recent go first.")
     export_max_age: float = Field(default=3600.0, gt=0, description="Seconds an exported conversation file is kept.")
+    admin: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="The admin page (upload and index files while serving): auto = on with a login, or without "
+        "one when the app binds 127.0.0.1/localhost only; on = always (also without a login); off = never.",
+    )
+    max_upload_files: int = Field(default=20, ge=1, description="Files one upload on the admin page may hold.")
 
     @classmethod
     def settings_customise_sources(
@@ -178,6 +184,14 @@ class Settings(BaseSettings):
     @property
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def inquiries_path(self) -> Path:
+        return self.corpus_dir / "inquiries.toml"
 
     @property
     def index_label(self) -> str:

@@ -66,6 +66,7 @@ class ManifestEntry:
     bodies: tuple[str, ...]
     n_chunks: int
     catalogued: bool
+    original_file: str = ""  # the catalog's name of the original file (an older index has none)
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -81,6 +82,7 @@ class ManifestEntry:
             "bodies": json.dumps(list(self.bodies), ensure_ascii=False),
             "n_chunks": self.n_chunks,
             "catalogued": self.catalogued,
+            "original_file": self.original_file,
         }
 
     @classmethod
@@ -99,6 +101,7 @@ class ManifestEntry:
             bodies=tuple(json.loads(str(meta.get("bodies", "[]")))),
             n_chunks=int(meta.get("n_chunks", 0)),
             catalogued=bool(meta.get("catalogued", True)),
+            original_file=str(meta.get("original_file", "")),
         )
 
 
@@ -411,6 +414,7 @@ class Store:
             bodies=bodies,
             n_chunks=len(chunks),
             catalogued=meta.catalogued,
+            original_file=meta.original_file,
         )
 
         def write(h: _Handle) -> None:

@@ -175,6 +175,11 @@ def test_source_card_opens_with_marked_quote(session: Session, tmp_path: Path, r
     assert quote
     assert quote in context
     assert len(context) > len(quote)  # the quote is shown with text around it
+    # As staff cite it: date, Dnr and the original file; no retrieval score.
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", card.locator(".meta .date").inner_text())
+    assert card.locator(".meta .dnr").inner_text().startswith("Dnr ")
+    assert "gradio_api/file=" in (card.locator("a.original").get_attribute("href") or "")
+    assert "poäng" not in card.inner_text()
     session.page.locator('#chat [role="log"]').evaluate("log => { log.scrollTop = 0; }")  # show the question
     shot = tmp_path / SCREENSHOT.name  # a plain test run leaves the checkout as it was
     session.page.screenshot(path=str(shot), full_page=True)

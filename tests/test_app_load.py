@@ -81,7 +81,7 @@ def send_api_name(client: Any) -> str:
     assert api_name in endpoints, sorted(endpoints)
     params = [p["parameter_name"] for p in endpoints[api_name]["parameters"]]
     # answers_state is a gr.State: the client leaves it out and the server keeps it per session.
-    assert params == ["question", "chat", "org", "body", "doc", "kind"], params
+    assert params == ["question", "chat", "org", "body", "doc", "kind", "inquiry"], params
     return api_name
 
 

@@ -220,12 +220,13 @@ def upload(url: str, cookies: httpx.Cookies | None = None) -> httpx.Response:
     return httpx.post(f"{url}gradio_api/upload", files=files, cookies=cookies, timeout=30)
 
 
-def test_upload_route_is_closed(app: RunningApp) -> None:
-    response = upload(app.url)
-    assert response.status_code == 403
-    assert "Uppladdning av filer är avstängd" in response.json()["detail"]
-    folder = Path(app.demo.server_app.uploaded_file_dir)
-    assert not any(p.name == "skadlig.html" for p in folder.rglob("*")) if folder.exists() else True
+def test_upload_route_is_closed_without_the_admin_page(corpus_settings: Settings) -> None:
+    with running_app(corpus_settings, admin="off") as app:
+        response = upload(app.url)
+        assert response.status_code == 403
+        assert "Uppladdning av filer är avstängd" in response.json()["detail"]
+        folder = Path(app.demo.server_app.uploaded_file_dir)
+        assert not any(p.name == "skadlig.html" for p in folder.rglob("*")) if folder.exists() else True
 
 
 # -- with a login -----------------------------------------------------------------------------
@@ -297,11 +298,15 @@ def test_login_page_gives_nothing_away(login_app: RunningApp) -> None:
             assert "respond" not in body and 'named_endpoints":{"' not in body, f"{route!r} describes the API"
         for route in ("config", "gradio_api/info", "gradio_api/openapi.json"):
             assert http.get(login_app.url + route).status_code == 401
+        # The admin page's upload route and the originals the source cards link to wait for the login too.
+        refused = upload(login_app.url, http.cookies)
+        assert refused.status_code == 401 and "Logga in" in refused.json()["detail"]
+        original = sorted(login_app.settings.corpus_dir.glob("*.txt"))[0]
+        assert http.get(f"{login_app.url}gradio_api/file={original}").status_code == 401
         # After login the same page does carry the corpus names: the check above can see them.
         assert http.post(login_app.url + "login", data={"username": USER, "password": PASSWORD}).status_code == 200
         after = http.get(login_app.url).text
         assert "Malmö stad" in after and "respond" in after
-        assert upload(login_app.url, http.cookies).status_code == 403
 
 
 def test_login_attempts_are_limited(login_app: RunningApp) -> None:

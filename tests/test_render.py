@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import pytest
 from markdown_it import MarkdownIt
 
+from assistant.originals import SourceInfo
 from assistant.records import Answer, Citation, Hit
 from assistant.retrieval import Filters
 from assistant.ui.render import (
@@ -197,7 +198,21 @@ def test_source_card_near_the_start_has_no_leading_ellipsis() -> None:
     assert "<div class='context'>Kort inledning. <mark>Citatet står här.</mark> Och sedan slutet.</div>" in card
     assert "<summary>[2] Malmö stad – Arbetsmarknads- och socialnämnden</summary>" in card
     assert "data-n='2'" in card
-    assert "s. 4" in card and "poäng 0.042" in card and "1. Styrning" in card
+    assert "s. 4" in card and "1. Styrning" in card
+    assert "poäng" not in card and "0.042" not in card  # scores are for --json, not for staff
+
+
+def test_source_card_shows_date_dnr_and_a_link_to_the_pdf_page() -> None:
+    chunk = make_chunk("Citatet.", start=0, end=8)
+    answer = make_answer("q", "a", (make_citation(1, chunk, "Citatet.", 0, 8),))
+    info = SourceInfo("2018-10-30", "KS 2018/1086", "gradio_api/file=/corpus/svar%20x.pdf", is_pdf=True)
+    card = source_cards(answer, {"doc-1": "Citatet."}, {"doc-1": info})
+    assert "<span class='date'>2018-10-30</span>" in card
+    assert "<span class='dnr'>Dnr KS 2018/1086</span>" in card
+    assert "href='gradio_api/file=/corpus/svar%20x.pdf#page=4'" in card and "Öppna originalet (s. 4)" in card
+    text_info = SourceInfo("", "Dnr 12/18", "gradio_api/file=/corpus/svar.txt")
+    card = source_cards(answer, {"doc-1": "Citatet."}, {"doc-1": text_info})
+    assert "href='gradio_api/file=/corpus/svar.txt'" in card and "Dnr Dnr" not in card and "class='date'" not in card
 
 
 def test_source_card_falls_back_to_the_quote_without_document_text() -> None:
@@ -339,6 +354,10 @@ def test_conversation_markdown_has_questions_answers_and_sources() -> None:
     ) in md
     assert "*Läge: extractive*" in md and "*Läge: llm:test-model*" in md
     assert "Jag hittar inget stöd för det i dokumenten." in md
+    cited = conversation_markdown(
+        [first], documents={first.citations[0].hit.chunk.doc_id: SourceInfo("2018-10-30", "SBF 2018/9")}
+    )
+    assert "Malmö stads yttrande, 2018-10-30, Dnr SBF 2018/9 (1. Styrning, s. 4)" in cited
 
 
 def test_the_export_says_which_filters_each_question_was_asked_under() -> None:

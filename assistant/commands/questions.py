@@ -12,7 +12,13 @@ from assistant.retrieval import Filters
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
-    return Filters(organisation=args.org or "", body=args.body or "", doc_id=args.doc or "", kind=args.kind or "")
+    return Filters(
+        organisation=args.org or "",
+        body=args.body or "",
+        doc_id=args.doc or "",
+        kind=args.kind or "",
+        inquiry=getattr(args, "inquiry", None) or "",
+    )
 
 
 def read_batch(path: Path) -> Iterator[str]:

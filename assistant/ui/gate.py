@@ -9,7 +9,9 @@ reach the port even when the app has no upload field. Here:
 - login attempts are limited per client: after `free` wrong passwords each further attempt
   must wait, 1×, 2×, 4× … `delay` seconds (at most MAX_DELAY); an attempt that comes too early
   is refused unchecked, so a right password does not help an attacker either;
-- Gradio's upload routes answer 403: the app has nothing to upload.
+- Gradio's upload routes answer 403, unless the admin page is on (`uploads=True`); then
+  `/gradio_api/upload` takes files from a logged-in session only (with a login), and
+  `process_recording` stays closed.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from typing import Any
 
 MAX_DELAY = 900.0  # seconds: the longest wait between two login attempts
 MAX_CLIENTS = 10_000  # clients remembered by the throttle (least recent forgotten first)
-_UPLOAD_ROUTES = ("/gradio_api/upload", "/gradio_api/process_recording")
+_UPLOAD = "/gradio_api/upload"
+_UPLOAD_ROUTES = (_UPLOAD, "/gradio_api/process_recording")
 _API_INFO = re.compile(rb"(<script>window\.gradio_api_info = ).*?(;</script>)", re.DOTALL)
 _EMPTY_API_INFO = rb'{"named_endpoints":{},"unnamed_endpoints":{}}'
 _LOGIN_PAGE = re.compile(rb'window\.gradio_config = \{[^<]*"auth_required":true')
@@ -98,10 +101,13 @@ def blank_api_info(page: bytes) -> bytes:
 class Gate:
     """The middleware. `login` is None when the app has no login."""
 
-    def __init__(self, app: Any, *, login: LoginThrottle | None, messages: dict[str, str]) -> None:
+    def __init__(
+        self, app: Any, *, login: LoginThrottle | None, messages: dict[str, str], uploads: bool = False
+    ) -> None:
         self.app = app
         self.login = login
         self.messages = messages
+        self.uploads = uploads  # the admin page is on: its uploads pass, after login
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,8 +115,12 @@ class Gate:
             return
         method = scope.get("method", "GET")
         if method == "POST" and _path_is(scope, *_UPLOAD_ROUTES):
-            await _send_json(send, 403, {"detail": self.messages["upload_closed"]}, [])
-            return
+            if not (self.uploads and _path_is(scope, _UPLOAD)):
+                await _send_json(send, 403, {"detail": self.messages["upload_closed"]}, [])
+                return
+            if self.login is not None and not logged_in(scope):
+                await _send_json(send, 401, {"detail": self.messages["upload_login"]}, [])
+                return
         if self.login is not None and method == "POST" and _path_is(scope, "/login"):
             await self._login(scope, receive, send)
             return
@@ -135,6 +145,17 @@ class Gate:
             await send(message)
 
         await self.app(scope, receive, watch)
+
+
+def logged_in(scope: Scope) -> bool:
+    """The request carries the session cookie of a login Gradio knows (Gradio checks it again itself)."""
+    tokens = getattr(scope.get("app"), "tokens", None) or {}
+    header = b"; ".join(v for k, v in scope.get("headers") or [] if k.lower() == b"cookie").decode("latin-1")
+    for part in header.split(";"):
+        name, _, value = part.strip().partition("=")
+        if name.startswith("access-token") and value in tokens:
+            return True
+    return False
 
 
 class _PageFilter:

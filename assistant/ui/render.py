@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+from assistant.originals import SourceInfo
 from assistant.records import Answer, Citation
 from assistant.retrieval import Filters
 
@@ -44,23 +45,40 @@ def answer_markdown(answer: Answer) -> str:
     return "\n\n".join(parts)
 
 
-def source_cards(answer: Answer, document_text: dict[str, str]) -> str:
-    """One collapsible card per citation; opening it shows the quote marked in its context."""
+def source_cards(
+    answer: Answer, document_text: dict[str, str], documents: Mapping[str, SourceInfo] | None = None
+) -> str:
+    """One collapsible card per citation; opening it shows the quote marked in its context.
+
+    `documents` gives each cited document's date, Dnr and original-file link (see assistant.originals)."""
     if not answer.citations:
         return ""
-    cards = [_card(c, document_text.get(c.hit.chunk.doc_id, "")) for c in answer.citations]
+    info = documents or {}
+    cards = [
+        _card(c, document_text.get(c.hit.chunk.doc_id, ""), info.get(c.hit.chunk.doc_id, SourceInfo()))
+        for c in answer.citations
+    ]
     return "<div class='sources'>" + "".join(cards) + "</div>"
 
 
-def _card(citation: Citation, full_text: str) -> str:
+def _card(citation: Citation, full_text: str, info: SourceInfo) -> str:
+    """How staff cite it: organisation – body; title, date, Dnr, section, page; a link to the original.
+    No retrieval scores here (they are in `--json`)."""
     chunk = citation.hit.chunk
     who = chunk.organisation if chunk.body == chunk.organisation else f"{chunk.organisation} – {chunk.body}"
-    meta = [escape(chunk.title)]
+    meta = [f"<span class='title'>{escape(chunk.title)}</span>"]
+    if info.date:
+        meta.append(f"<span class='date'>{escape(info.date)}</span>")
+    if info.reference:
+        meta.append(f"<span class='dnr'>{escape(_dnr(info.reference))}</span>")
     if chunk.section:
         meta.append(escape(chunk.section))
     if chunk.page:
         meta.append(f"s. {chunk.page}")
-    meta.append(f"poäng {citation.hit.score:.3f}")
+    link = info.link(chunk.page)
+    if link:
+        what = f"Öppna originalet (s. {chunk.page})" if info.is_pdf and chunk.page else "Öppna originalet"
+        meta.append(f"<a class='original' href='{escape(link, quote=True)}' target='_blank' rel='noopener'>{what}</a>")
     start, end = citation.quote_start, citation.quote_end
     if full_text and 0 <= start < end <= len(full_text):
         before = full_text[max(0, start - CONTEXT_CHARS) : start]
@@ -81,6 +99,11 @@ def _card(citation: Citation, full_text: str) -> str:
         f"<div class='context'>{context}</div>"
         "</details>"
     )
+
+
+def _dnr(reference: str) -> str:
+    """A reference as staff write it: 'Dnr KS 2018/1086' (kept when it already says Dnr)."""
+    return reference if reference.lower().startswith(("dnr", "diarienr")) else f"Dnr {reference}"
 
 
 def feedback_record(answer: Answer, vote: str, comment: str) -> dict:
@@ -115,14 +138,19 @@ def filters_text(filters: Filters, titles: dict[str, str] | None = None) -> str:
             ("organ", filters.body),
             ("dokument", (titles or {}).get(filters.doc_id, filters.doc_id)),
             ("dokumenttyp", filters.kind),
+            ("utredning", filters.inquiry),
         )
         if value
     ]
     return "Filter: " + ("; ".join(parts) if parts else "inga (alla dokument)")
 
 
-def conversation_markdown(answers: Sequence[Answer], filters: Sequence[str] = ()) -> str:
-    """The whole conversation with its sources, for download; each question with the filters it was asked under."""
+def conversation_markdown(
+    answers: Sequence[Answer], filters: Sequence[str] = (), documents: Mapping[str, SourceInfo] | None = None
+) -> str:
+    """The whole conversation with its sources, for download; each question with the filters it was asked under.
+
+    `documents` adds each cited document's date and Dnr, as staff cite it."""
     lines = ["# Samtal med remiss", ""]
     for i, answer in enumerate(answers, start=1):
         lines += [f"## Fråga {i}: {answer.question}", ""]
@@ -135,9 +163,12 @@ def conversation_markdown(answers: Sequence[Answer], filters: Sequence[str] = ()
             for c in answer.citations:
                 chunk = c.hit.chunk
                 page = f", s. {chunk.page}" if chunk.page else ""
+                info = (documents or {}).get(chunk.doc_id, SourceInfo())
+                cited = "".join(f", {part}" for part in (info.date, info.reference and _dnr(info.reference)) if part)
+                where = f"{chunk.section or '—'}{page}"
+                quote = " ".join(c.quote.split())
                 lines.append(
-                    f"- [{c.n}] {chunk.organisation}, {chunk.body}: {chunk.title} ({chunk.section or '—'}{page}) "
-                    f"– ”{' '.join(c.quote.split())}”"
+                    f"- [{c.n}] {chunk.organisation}, {chunk.body}: {chunk.title}{cited} ({where}) – ”{quote}”"
                 )
             lines.append("")
         lines.append(f"*Läge: {answer.mode}*")
