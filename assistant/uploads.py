@@ -112,10 +112,11 @@ def parse_upload(settings: Settings, path: Path) -> Parsed:
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
     catalog = uploads_catalog(settings)
+    raw_text = "\n".join(p.text for p in pages)
     if path.name in catalog.entries:  # uploaded before: what staff wrote stands
-        meta = catalog.meta_for(path, str(path), cleaned.blocks)
+        meta = catalog.meta_for(path, str(path), cleaned.blocks, raw_text=raw_text)
     else:
-        meta = detected_metadata(path, cleaned)
+        meta = detected_metadata(path, cleaned, raw_text)
     sections = split_sections(cleaned.blocks, meta)
     warnings = []
     if meta.organisation == UNKNOWN:
@@ -129,12 +130,10 @@ def parse_upload(settings: Settings, path: Path) -> Parsed:
     return Parsed(path.name, meta, preview, len(cleaned.text), len(pages), shown, tuple(warnings))
 
 
-def detected_metadata(path: Path, cleaned: CleanText) -> DocumentMeta:
-    """THE place where an uploaded file's metadata is obtained before staff correct it.
-
-    Today: the catalog's inference for uncatalogued files (title from the first heading).
-    Switch this to `ingest.metadata.detect_metadata(cleaned.text, path.name)` when that exists."""
-    meta = Catalog({}, None).meta_for(path, str(path), cleaned.blocks)
+def detected_metadata(path: Path, cleaned: CleanText, raw_text: str = "") -> DocumentMeta:
+    """THE place where an uploaded file's metadata is obtained before staff correct it: read from the
+    document itself (letterhead, decision lines, signature, file name; see ingest/metadata.py)."""
+    meta = Catalog({}, None).meta_for(path, str(path), cleaned.blocks, raw_text=raw_text)
     return replace(meta, catalogued=False)
 
 
