@@ -178,7 +178,7 @@ def evaluate(settings: Settings, gold_path: Path, matrix: PositionMatrix | None 
     gold = load_gold(gold_path)
     store = Store(settings)
     if matrix is None:
-        matrix, _ = update(settings, store)
+        matrix, _ = update(settings, store, previous=None, save=False)  # fresh: the code may have changed
     alignment = align_proposals(gold["proposals"], matrix.proposals)
     ours = score(gold, matrix_predictor(matrix), alignment)
     known = {respondent_key(*r.key) for r in matrix.respondents}

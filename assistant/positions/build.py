@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.embeddings import EmbeddingCache
 from assistant.errors import RemissError
-from assistant.positions.cells import AddressParams, address_scores, cell_for, classifier_stances, overall, profiles
+from assistant.positions.cells import (
+    AddressParams,
+    address_scores,
+    cell_for,
+    classifier_stances,
+    effective_scores,
+    overall,
+    profiles,
+)
 from assistant.positions.classifier import MODEL_PATH, load_stance_model
 from assistant.positions.evidence import RespondentText, blocks_of, respondent_chunks, sentences_of, summary_doc_ids
 from assistant.positions.model import Cell, PositionMatrix, Proposal, Respondent, load_matrix, save_matrix
@@ -28,6 +37,7 @@ from assistant.store import Store
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
+METHOD_VERSION = 1  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:
@@ -79,11 +89,23 @@ def _fingerprints(settings: Settings, store: Store, groups: dict[tuple[str, str]
             overrides.read_text(encoding="utf-8") if overrides.is_file() else "",
             hashlib.sha1(model).hexdigest(),
             store.embedder_label,
-            bool(settings.llm_base_url),
+            bool(settings.llm_base_url) and settings.positions_llm,
+            METHOD_VERSION,
         ]
     )
     respondents = {_key(k): _hash(sorted({(c.doc_id, c.doc_hash) for c in chunks}) + [len(chunks)]) for k, chunks in groups.items()}
     return summary, respondents
+
+
+def rarity(store: Store) -> Callable[[str], float] | None:
+    """How rare a word is across the indexed passages, 0.15-1 (BM25's IDF over its maximum)."""
+    try:
+        lexical = store.lexical()
+        top = math.log(1 + len(lexical.chunks))
+        lexical.idf("tillsyn")
+    except Exception:  # noqa: BLE001 - without the lexical index every word counts alike
+        return None
+    return lambda term: min(1.0, max(0.15, lexical.idf(term) / top)) if top else 1.0
 
 
 class _Context:
@@ -96,7 +118,7 @@ class _Context:
         self.params = params
         self.model = load_stance_model()
         self.cache = EmbeddingCache(settings.cache_path)
-        self.profiles = profiles(proposals, lambda texts: [store.embedder.embed_query(t) for t in texts])
+        self.profiles = profiles(proposals, lambda texts: [store.embedder.embed_query(t) for t in texts], rarity(store))
         self.labeller = None
         if settings.llm_base_url:
             from assistant.positions.llm_cells import LLMCellLabeller
@@ -115,7 +137,7 @@ class _Context:
 
     def compute(self, key: tuple[str, str], chunks: Sequence[Chunk]) -> tuple[Respondent, list[Cell]]:
         text = self.respondent_text(key, chunks)
-        scores = address_scores(text, self.profiles, self.params)
+        scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params)
         stance_of = classifier_stances(self.model, text)
         cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
         if self.labeller is not None:

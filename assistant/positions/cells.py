@@ -10,6 +10,7 @@ stance is read from the addressing sentences by the fitted classifier (lexicon +
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,16 @@ from assistant.positions.evidence import RespondentText, Sentence
 from assistant.positions.model import Cell, CellQuote, Proposal
 from assistant.swedish import analyse
 
+# A sentence whose subject is the inquiry restates a proposal; the respondent's stance is in the next.
+_RESTATES = re.compile(
+    r"^(?:[-•]\s*)?(?:(?:tillits)?delegationen|utredningen|utredarna|betänkandet|regeringen föreslås|"
+    r"i (?:kapitel|huvudbetänkandet|delbetänkandet|betänkandet|utredningen)|under (?:bland annat )?kapitel)\b|"
+    r"\b(?:föreslås|rekommenderas)\b",
+    re.IGNORECASE,
+)
+# Sections that tell the case's background (what was sent, to whom), not the respondent's view.
+_BACKGROUND = re.compile(r"(?:^|> )(?:ärendet|ärendets beredning|bakgrund|beredning|jämställdhetsanalys|bilagor?|remiss från)", re.IGNORECASE)
+_POINTS_TO_SECTION = re.compile(r"inom detta område|i denna del|under denna rubrik|inom området", re.IGNORECASE)
 GENERAL = frozenset(analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen"))
 
 
@@ -29,10 +40,15 @@ class AddressParams:
     """How sure a sentence must be that it speaks of a proposal (tuned on the dev gold only)."""
 
     cosine_weight: float = 2.0
-    cosine_floor: float = 0.80  # e5 cosines of unrelated Swedish sentences sit around 0.75-0.8
-    threshold: float = 0.55
-    section_weight: float = 0.25
+    cosine_floor: float = 0.82  # e5 cosines of unrelated Swedish sentences sit around 0.75-0.8
+    threshold: float = 0.5
+    section_weight: float = 0.6
     max_quotes: int = 3
+    carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
+    rival_ratio: float = 0.7
+    max_per_sentence: int = 3
+    named_share: float = 0.8
+    evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)  # a sentence addresses only proposals scoring at least this share of its best
 
 
 @dataclass
@@ -44,50 +60,125 @@ class ProposalProfile:
     text_terms: dict[str, float]
     section_terms: dict[str, float]
     vector: np.ndarray
+    own_title: frozenset[str] = frozenset()  # the words of the title alone
 
 
-def profiles(proposals: Sequence[Proposal], embed: Callable[[list[str]], list[list[float]]]) -> list[ProposalProfile]:
-    """Term weights are IDF over the proposals, so words every proposal shares count for little."""
+def _key_text(p: Proposal) -> str:
+    """What names a proposal: its title and its text's first sentence (a bullet's title is cut short)."""
+    first = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", p.text.strip(), maxsplit=1)[0] if p.text else ""
+    return f"{p.title} {first}" if first and first not in p.title else p.title
+
+
+def profiles(
+    proposals: Sequence[Proposal],
+    embed: Callable[[list[str]], list[list[float]]],
+    rarity: Callable[[str], float] | None = None,
+) -> list[ProposalProfile]:
+    """Term weights are IDF over the proposals, so words every proposal shares count for little,
+    times how rare the word is in the documents (`rarity`, 0-1): "styrning" names no proposal."""
     bags = [set(analyse(f"{p.title} {p.text}")) for p in proposals]
     df = Counter(t for bag in bags for t in bag)
     n = len(proposals)
 
     def idf(term: str) -> float:
-        return math.log((n + 1) / (df.get(term, 0) + 0.5))
+        return math.log((n + 1) / (df.get(term, 0) + 0.5)) * (rarity(term) if rarity else 1.0)
 
     vectors = embed([f"{p.title}. {p.text}"[:1200] for p in proposals]) if proposals else []
     out = []
     for p, vector in zip(proposals, vectors, strict=True):
-        title = {t: idf(t) for t in analyse(p.title) if t not in GENERAL and len(t) > 2}
+        title = {t: idf(t) for t in analyse(_key_text(p)) if t not in GENERAL and len(t) > 2}
         text = {t: 0.3 * idf(t) for t in analyse(p.text) if t not in GENERAL and len(t) > 2 and t not in title}
         section = {t: idf(t) for t in analyse(p.section) if t not in GENERAL and len(t) > 2}
         v = np.asarray(vector, dtype=np.float32)
-        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0)))
+        own = frozenset(analyse(p.title))
+        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own))
     return out
 
 
-def _coverage(terms: set[str], weights: dict[str, float], denominator: float) -> float:
-    return sum(w for t, w in weights.items() if t in terms) / denominator if denominator else 0.0
+@dataclass
+class Addressing:
+    """sentences × proposals: the score, and which of the proposal's words each sentence holds."""
+
+    scores: np.ndarray
+    matched: list[list[frozenset[str]]]
+    named: np.ndarray | None = None  # share of the proposal's own title the sentence holds
 
 
-def address_scores(
-    respondent: RespondentText, profs: Sequence[ProposalProfile], params: AddressParams
-) -> np.ndarray:
-    """sentences × proposals: how strongly each sentence speaks of each proposal."""
-    if not respondent.sentences or not profs:
-        return np.zeros((len(respondent.sentences), len(profs)))
+def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile], params: AddressParams) -> Addressing:
+    """How strongly each sentence speaks of each proposal: its distinctive words, the e5 cosine,
+    and, for a sentence about "the proposals" under a heading, how well the heading (or the
+    sentence) names the proposal's section of the summary."""
+    n = len(respondent.sentences)
+    if not n or not profs:
+        return Addressing(np.zeros((n, len(profs))), [[frozenset()] * len(profs) for _ in range(n)], np.zeros((n, len(profs))))
     cos = respondent.vectors @ np.vstack([p.vector for p in profs]).T
     lexical = np.zeros_like(cos)
     section = np.zeros_like(cos)
+    named = np.zeros_like(cos)
+    matched: list[list[frozenset[str]]] = []
+    denominators = [sum(p.title_terms.values()) or 1.0 for p in profs]
+    section_sums = [sum(p.section_terms.values()) for p in profs]
+    title_only = [{t: w for t, w in p.title_terms.items() if t in p.own_title} for p in profs]
+    title_sums = [sum(w.values()) or 1.0 for w in title_only]
     for i, s in enumerate(respondent.sentences):
         terms = set(analyse(s.text))
-        heading = set(analyse(s.section))
+        # "the proposals" of the section it stands under, or of a section it names
+        general = bool(terms & GENERAL) and bool(lexical_features(s.text)[:3].any())
+        heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
+        row = []
         for j, p in enumerate(profs):
-            denominator = sum(p.title_terms.values()) or 1.0
-            lexical[i, j] = min(1.0, _coverage(terms, p.title_terms, denominator) + _coverage(terms, p.text_terms, denominator))
-            if p.section_terms:
-                section[i, j] = _coverage(heading, p.section_terms, sum(p.section_terms.values()))
-    return lexical + params.cosine_weight * np.maximum(0.0, cos - params.cosine_floor) + params.section_weight * section
+            hit_title = terms.intersection(p.title_terms)
+            hit_text = terms.intersection(p.text_terms)
+            weight = sum(p.title_terms[t] for t in hit_title) + sum(p.text_terms[t] for t in hit_text)
+            own_title = sum(w for t, w in title_only[j].items() if t in terms) / title_sums[j]
+            named[i, j] = own_title
+            lexical[i, j] = min(1.0, max(own_title, weight / denominators[j], weight / params.evidence_scale))
+            row.append(frozenset(hit_title | hit_text))
+            if general and section_sums[j]:
+                section[i, j] = sum(w for t, w in p.section_terms.items() if t in heading) / section_sums[j]
+        matched.append(row)
+    scores = lexical + params.cosine_weight * np.maximum(0.0, cos - params.cosine_floor)
+    return Addressing(scores + params.section_weight * section, matched, named)
+
+
+def own_words(s: Sentence) -> bool:
+    """Is this the respondent's own view (not a restatement of the inquiry, not the case's background)?"""
+    if _BACKGROUND.search(s.section.rsplit(">", 1)[-1].strip()) or _BACKGROUND.search(s.section):
+        return False
+    return not _RESTATES.search(s.text) or bool(lexical_features(s.text)[:3].any())
+
+
+def effective_scores(respondent: RespondentText, addressing: Addressing, params: AddressParams) -> np.ndarray:
+    """Scores of the respondent's own sentences; a restatement passes its score on to the stance
+    sentence right after it (same section). A sentence does not address a proposal whose words it
+    holds only as part of a better-matching proposal's ("statsbidrag" of two proposals: the closer)."""
+    sentences = respondent.sentences
+    raw = addressing.scores
+    own = np.array([own_words(s) for s in sentences], dtype=bool)
+    cued = np.array([bool(lexical_features(s.text)[:3].any()) for s in sentences], dtype=bool)
+    eff = np.where(own[:, None], raw, 0.0)
+    for i in range(len(sentences) - 1):
+        nxt = sentences[i + 1]
+        if nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section and own[i + 1] and cued[i + 1]:
+            if not cued[i] or not own[i]:
+                eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
+    out = eff.copy()
+    for i in range(len(sentences)):
+        row = eff[i]
+        best = row.max() if row.size else 0.0
+        for j in np.flatnonzero(row > 0):
+            words = addressing.matched[i][j]
+            if not words:
+                if row[j] < params.rival_ratio * best:
+                    out[i, j] = 0.0
+                continue
+            if any(row[q] > row[j] and words <= addressing.matched[i][q] for q in np.flatnonzero(row > row[j])):
+                out[i, j] = 0.0
+        # A sentence that seems to address many proposals speaks of them all in general: it
+        # addresses only those it names by title.
+        if (out[i] >= params.threshold).sum() > params.max_per_sentence and addressing.named is not None:
+            out[i] = np.where(addressing.named[i] >= params.named_share, out[i], 0.0)
+    return out
 
 
 def cell_for(

@@ -69,13 +69,25 @@ def lexicon_stance(sentence: str) -> str:
     return "synpunkter"
 
 
-def design(sentences: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+def anchor_texts(path: Path = CUES) -> list[tuple[str, str]]:
+    """(class, sentence) of the anchors in cues_sv.toml, in class order."""
+    anchors = tomllib.loads(path.read_text(encoding="utf-8")).get("anchors", {})
+    return [(c, text) for c in CLASSES for text in anchors.get(c, [])]
+
+
+def design(sentences: Sequence[str], vectors: np.ndarray, anchors: np.ndarray) -> np.ndarray:
+    """Lexicon counts, then the sentence's best cosine to each class's anchor sentences."""
     lexical = np.vstack([lexical_features(s) for s in sentences]) if sentences else np.zeros((0, 6))
-    return np.hstack([lexical, np.asarray(vectors, dtype=np.float64).reshape(len(sentences), -1)])
+    v = np.asarray(vectors, dtype=np.float64).reshape(len(sentences), -1)
+    cos = v @ anchors.T if len(anchors) else np.zeros((len(sentences), 0))
+    classes = [c for c, _ in anchor_texts()]
+    best = [cos[:, [i for i, k in enumerate(classes) if k == c]].max(axis=1) for c in CLASSES if c in classes]
+    return np.hstack([lexical, np.column_stack(best) if best else np.zeros((len(sentences), 0))])
 
 
 @dataclass
 class StanceModel:
+    anchors: np.ndarray  # unit vectors of the anchor sentences (embedder-specific)
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray  # classes × features
@@ -91,13 +103,16 @@ class StanceModel:
     def classify(self, sentences: Sequence[str], vectors: np.ndarray) -> list[tuple[str, float]]:
         if not sentences:
             return []
-        p = self.probabilities(design(sentences, vectors))
+        if vectors.shape[1] != self.anchors.shape[1]:  # another embedder than the model was fitted with
+            return [(lexicon_stance(s), 0.5) for s in sentences]
+        p = self.probabilities(design(sentences, vectors, self.anchors))
         return [(CLASSES[int(i)], float(row[i])) for row, i in zip(p, p.argmax(axis=1), strict=True)]
 
     def to_json(self) -> dict:
         return {
             "classes": list(CLASSES),
             "lexical_features": list(LEXICAL_FEATURES),
+            "anchors": self.anchors.round(5).tolist(),
             "mean": self.mean.round(6).tolist(),
             "scale": self.scale.round(6).tolist(),
             "weights": self.weights.round(5).tolist(),
@@ -110,6 +125,7 @@ class StanceModel:
         if tuple(data.get("classes", ())) != CLASSES:
             raise ValueError("the model's classes are not the ones this code knows")
         return cls(
+            np.asarray(data["anchors"]),
             np.asarray(data["mean"]),
             np.asarray(data["scale"]),
             np.asarray(data["weights"]),
@@ -129,14 +145,14 @@ def load_stance_model(path: Path = MODEL_PATH) -> StanceModel | None:
         return None
 
 
-def fit_stance(x: np.ndarray, y: np.ndarray, l2: float) -> StanceModel:
+def fit_stance(x: np.ndarray, y: np.ndarray, l2: float, anchors: np.ndarray | None = None) -> StanceModel:
     mean, scale = standardise(x)
     rows, biases = [], []
     for k in range(len(CLASSES)):
         w, b = fit_logistic((x - mean) / scale, (y == k).astype(float), l2)
         rows.append(w)
         biases.append(b)
-    return StanceModel(mean, scale, np.vstack(rows), np.asarray(biases), {})
+    return StanceModel(anchors if anchors is not None else np.zeros((0, 1)), mean, scale, np.vstack(rows), np.asarray(biases), {})
 
 
 def cross_validate(x: np.ndarray, y: np.ndarray, l2: float, folds: int = 5, seed: int = 0) -> np.ndarray:

@@ -17,6 +17,7 @@ from assistant.embeddings import EmbeddingCache, make_embedder
 from assistant.positions.classifier import (
     CLASSES,
     LABELS_PATH,
+    anchor_texts,
     MODEL_PATH,
     cross_validate,
     design,
@@ -28,25 +29,28 @@ from assistant.positions.classifier import (
 from assistant.sentences import _unit
 from assistant.settings import Settings
 
-PENALTIES = (3.0, 10.0, 30.0, 100.0, 300.0)
+PENALTIES = (0.1, 0.3, 1.0, 3.0, 10.0)
 
 
-def labelled_design(settings: Settings, labels: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+def labelled_design(settings: Settings, labels: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     rows = read_labels(labels)
     texts = [r["text"] for r in rows]
+    anchor_sentences = [t for _, t in anchor_texts()]
     cache = EmbeddingCache(settings.cache_path)
     try:
-        vectors, _ = cache.embed(make_embedder(settings), texts, settings.embed_batch_size)
+        vectors, _ = cache.embed(make_embedder(settings), texts + anchor_sentences, settings.embed_batch_size)
     finally:
         cache.close()
-    x = design(texts, _unit(np.asarray(vectors, dtype=np.float32)))
+    unit = _unit(np.asarray(vectors, dtype=np.float32))
+    anchors = unit[len(texts) :]
+    x = design(texts, unit[: len(texts)], anchors)
     y = np.array([CLASSES.index(r["stance"]) for r in rows])
-    return texts, x, y
+    return texts, x, y, anchors
 
 
 def refit(settings: Settings, labels: Path = LABELS_PATH, out: Path = MODEL_PATH) -> dict:
     """Fit, write the model, and return the cross-validated figures (also kept in the model file)."""
-    texts, x, y = labelled_design(settings, labels)
+    texts, x, y, anchors = labelled_design(settings, labels)
     scores = {}
     for l2 in PENALTIES:
         predicted = cross_validate(x, y, l2)
@@ -61,7 +65,7 @@ def refit(settings: Settings, labels: Path = LABELS_PATH, out: Path = MODEL_PATH
         "lexicon_only": {"macro_f1": round(macro_f1(y, lexicon), 3), "accuracy": round(float((lexicon == y).mean()), 3)},
         "by_penalty": {str(k): [round(v[0], 3), round(v[1], 3)] for k, v in scores.items()},
     }
-    model = fit_stance(x, y, best)
+    model = fit_stance(x, y, best, anchors)
     model.report = report
     out.write_text(json.dumps(model.to_json(), ensure_ascii=False) + "\n", encoding="utf-8")
     return report
