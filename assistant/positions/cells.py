@@ -31,6 +31,7 @@ _RESTATES = re.compile(
 )
 # Sections that tell the case's background (what was sent, to whom), not the respondent's view.
 _BACKGROUND = re.compile(r"(?:^|> )(?:ärendet|ärendets beredning|bakgrund|beredning|jämställdhetsanalys|bilagor?|remiss från)", re.IGNORECASE)
+_REPORT = re.compile(r"\bSOU \d{4}:\d+|\bbetänkande", re.IGNORECASE)  # a report named by title is no section
 _POINTS_TO_SECTION = re.compile(r"inom detta område|i denna del|under denna rubrik|inom området", re.IGNORECASE)
 GENERAL = frozenset(analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen"))
 
@@ -41,12 +42,12 @@ class AddressParams:
 
     cosine_weight: float = 2.0
     cosine_floor: float = 0.82  # e5 cosines of unrelated Swedish sentences sit around 0.75-0.8
-    threshold: float = 0.5
+    threshold: float = 0.6
     section_weight: float = 0.6
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
     rival_ratio: float = 0.7
-    max_per_sentence: int = 3
+    max_per_sentence: int = 2
     named_share: float = 0.8
     evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)  # a sentence addresses only proposals scoring at least this share of its best
 
@@ -61,6 +62,19 @@ class ProposalProfile:
     section_terms: dict[str, float]
     vector: np.ndarray
     own_title: frozenset[str] = frozenset()  # the words of the title alone
+
+
+PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
+_MIN_HEAD = 8
+
+
+def with_compound_heads(terms: set[str]) -> set[str]:
+    """The terms plus their long prefixes, so "frikommuner" meets "frikommunförsök" and back."""
+    out = set(terms)
+    for t in terms:
+        for n in range(_MIN_HEAD, len(t)):
+            out.add(t[:n])
+    return out
 
 
 def _key_text(p: Proposal) -> str:
@@ -102,6 +116,7 @@ class Addressing:
     scores: np.ndarray
     matched: list[list[frozenset[str]]]
     named: np.ndarray | None = None  # share of the proposal's own title the sentence holds
+    section: np.ndarray | None = None  # how well a general sentence names the proposal's section
 
 
 def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile], params: AddressParams) -> Addressing:
@@ -119,18 +134,20 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     denominators = [sum(p.title_terms.values()) or 1.0 for p in profs]
     section_sums = [sum(p.section_terms.values()) for p in profs]
     title_only = [{t: w for t, w in p.title_terms.items() if t in p.own_title} for p in profs]
+    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} for p in profs for u in (*p.title_terms, *p.text_terms)}
     title_sums = [sum(w.values()) or 1.0 for w in title_only]
     for i, s in enumerate(respondent.sentences):
-        terms = set(analyse(s.text))
-        # "the proposals" of the section it stands under, or of a section it names
-        general = bool(terms & GENERAL) and bool(lexical_features(s.text)[:3].any())
+        raw = set(analyse(s.text))
+        terms = with_compound_heads(raw)
+        # "the proposals" of the section it stands under, or of a section it names (not a report's title)
+        general = bool(terms & PROPOSAL_WORDS) and bool(lexical_features(s.text)[:3].any()) and not _REPORT.search(s.text)
         heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
         row = []
         for j, p in enumerate(profs):
-            hit_title = terms.intersection(p.title_terms)
-            hit_text = terms.intersection(p.text_terms)
+            hit_title = {u for u in p.title_terms if u in terms or heads[u] & raw}
+            hit_text = {u for u in p.text_terms if u in terms or heads[u] & raw}
             weight = sum(p.title_terms[t] for t in hit_title) + sum(p.text_terms[t] for t in hit_text)
-            own_title = sum(w for t, w in title_only[j].items() if t in terms) / title_sums[j]
+            own_title = sum(w for t, w in title_only[j].items() if t in hit_title) / title_sums[j]
             named[i, j] = own_title
             lexical[i, j] = min(1.0, max(own_title, weight / denominators[j], weight / params.evidence_scale))
             row.append(frozenset(hit_title | hit_text))
@@ -138,7 +155,7 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
                 section[i, j] = sum(w for t, w in p.section_terms.items() if t in heading) / section_sums[j]
         matched.append(row)
     scores = lexical + params.cosine_weight * np.maximum(0.0, cos - params.cosine_floor)
-    return Addressing(scores + params.section_weight * section, matched, named)
+    return Addressing(scores + params.section_weight * section, matched, named, section)
 
 
 def own_words(s: Sentence) -> bool:
@@ -177,7 +194,10 @@ def effective_scores(respondent: RespondentText, addressing: Addressing, params:
         # A sentence that seems to address many proposals speaks of them all in general: it
         # addresses only those it names by title.
         if (out[i] >= params.threshold).sum() > params.max_per_sentence and addressing.named is not None:
-            out[i] = np.where(addressing.named[i] >= params.named_share, out[i], 0.0)
+            keep = addressing.named[i] >= params.named_share
+            if addressing.section is not None:
+                keep |= addressing.section[i] >= params.named_share
+            out[i] = np.where(keep, out[i], 0.0)
     return out
 
 
