@@ -46,10 +46,10 @@ class AddressParams:
     section_weight: float = 0.6
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
-    rival_ratio: float = 0.7
-    max_per_sentence: int = 2
-    named_share: float = 0.8
-    evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)  # a sentence addresses only proposals scoring at least this share of its best
+    rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
+    max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
+    named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
+    evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)
 
 
 @dataclass
