@@ -162,7 +162,9 @@ def baseline_predictor(settings: Settings, store: Store, proposals: list[Proposa
             c = hit.chunk
             if c.kind.strip().lower() in ("sammanfattning", "betänkande"):
                 continue
-            by_speaker.setdefault(respondent_key(c.organisation, c.body), []).extend(s.text for s in quotable_sentences(c))
+            by_speaker.setdefault(respondent_key(c.organisation, c.body), []).extend(
+                s.text for s in quotable_sentences(c)
+            )
         found[p.id] = {k: _LEXICON_TO_STANCE.get(stance_of(v) or "", "synpunkter") for k, v in by_speaker.items()}
 
     def predict(proposal_id: str, organisation: str, body: str) -> str:

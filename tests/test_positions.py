@@ -17,7 +17,7 @@ from fake_openai import FakeOpenAI, Reply
 from assistant.cli import main
 from assistant.indexing import ingest
 from assistant.positions.build import _Context, compute_proposals, update
-from assistant.positions.cells import AddressParams, cell_for, classifier_stances, effective_scores, address_scores
+from assistant.positions.cells import AddressParams, address_scores, cell_for, classifier_stances, effective_scores
 from assistant.positions.evidence import respondent_chunks
 from assistant.positions.llm_cells import LLMCellLabeller
 from assistant.positions.model import LONG_FIELDS, STANCES, PositionMatrix
@@ -65,7 +65,11 @@ def test_cks_is_not_counted_as_supporting_the_policy_lab(matrix: PositionMatrix)
     cell = matrix.cell(proposal_id(matrix, "policylab"), *CKS)
     assert cell.stance in ("avstyrker", "tillstyrker_delvis"), cell
     assert any("oklart formulerat" in q.text for q in cell.quotes)
-    supporters = {r.body for r in matrix.respondents if matrix.cell(proposal_id(matrix, "policylab"), *r.key).stance == "tillstyrker"}
+    supporters = {
+        r.body
+        for r in matrix.respondents
+        if matrix.cell(proposal_id(matrix, "policylab"), *r.key).stance == "tillstyrker"
+    }
     assert "Äldrenämnden (äldreförvaltningen)" in supporters
 
 
@@ -81,7 +85,9 @@ def test_every_quote_stands_verbatim_at_its_offsets(matrix: PositionMatrix, corp
     assert all(c.quotes for c in matrix.cells if c.stance != "ej_berört")
 
 
-def test_an_update_recomputes_only_the_changed_respondent(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+def test_an_update_recomputes_only_the_changed_respondent(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
     corpus_copy = tmp_path / "corpus"
     corpus_copy.mkdir()
     for name in ("catalog.toml", "region-jamtland-harjedalen-sammanfattning.txt", MALMO_FILE, CKS_FILE, SF_FILE):
@@ -197,7 +203,10 @@ def test_llm_labels_are_kept_only_with_a_verbatim_quote(corpus_settings: Setting
     kept = labeller.relabel(text, lab, column, classified)
     assert kept == classified and labeller.rejected == 1  # the invented quote is not in the document
 
-    verbatim = {"stance": "avstyrker", "quotes": ["Förslaget om ett nationellt policylabb är mycket oklart\nformulerat."]}
+    verbatim = {
+        "stance": "avstyrker",
+        "quotes": ["Förslaget om ett nationellt policylabb är mycket oklart\nformulerat."],
+    }
     fake.script(Reply(f"Svar: {json.dumps(verbatim, ensure_ascii=False)}"))
     cell = labeller.relabel(text, lab, column, classified)
     assert cell.method == "llm" and cell.stance == "avstyrker"
@@ -207,3 +216,17 @@ def test_llm_labels_are_kept_only_with_a_verbatim_quote(corpus_settings: Setting
     assert document[quote.start : quote.end] == "Förslaget om ett nationellt policylabb är mycket oklart formulerat."
     assert "policylab" in fake.requests[-1].content("user").lower()
     assert fake.unscripted == 0
+
+
+def test_the_positions_eval_runs_on_the_dev_gold(corpus_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from evals.positions import DEV_PATH, evaluate, print_figures
+
+    result = evaluate(corpus_settings, DEV_PATH)
+    assert result["proposal_alignment_coverage"] == 1.0 and result["respondent_alignment_coverage"] == 1.0
+    assert result["quote_validity"] == 1.0
+    ours, base = result["matrix"], result["baseline"]
+    assert ours["cells"] == 22 * 11 and ours["addressed_cells"] > 40
+    assert ours["macro_f1"] > base["macro_f1"] and ours["addressed_recall"] > base["addressed_recall"]
+    assert ours["stance_accuracy_addressed"] > 0.35
+    print_figures(result, "dev")
+    assert "ej_berört_precision" in capsys.readouterr().out

@@ -23,6 +23,7 @@ from assistant.settings import Settings
 from assistant.store import Store
 from assistant.swedish import fold
 
+
 class RichProgress(ProgressHooks):
     """One bar: respondents whose cells are computed."""
 
@@ -49,7 +50,9 @@ class RichProgress(ProgressHooks):
         self._bars.stop()
 
 
-def load_or_compute(settings: Settings, recompute: bool = False, progress: ProgressHooks | None = None) -> PositionMatrix:
+def load_or_compute(
+    settings: Settings, recompute: bool = False, progress: ProgressHooks | None = None
+) -> PositionMatrix:
     """The stored matrix of the current index, brought up to date (computed when missing)."""
     if not settings.index_dir.exists() and not settings.chroma_host:
         raise RemissError(phrase(settings.prompts_dir, "no_index"))
@@ -159,7 +162,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.format in ("xlsx", "docx") and not args.out:
         raise RemissError(phrase(settings.prompts_dir, "needs_out", fmt=args.format))
     hooks = ProgressHooks() if args.quiet else RichProgress(err, phrase(settings.prompts_dir, "computing"))
-    matrix = select(load_or_compute(settings, args.recompute, hooks), args.proposal, args.respondent, settings.prompts_dir)
+    matrix = select(
+        load_or_compute(settings, args.recompute, hooks), args.proposal, args.respondent, settings.prompts_dir
+    )
     if args.format in ("xlsx", "docx"):
         _export(args.format, matrix, args.out, settings.prompts_dir)
         err.print(phrase(settings.prompts_dir, "written", path=args.out), highlight=False)
@@ -172,7 +177,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         console.print(table(matrix, settings.prompts_dir))
         text = console.file.getvalue()  # type: ignore[attr-defined]
     else:
-        text = {"md": lambda: to_markdown(matrix, settings.prompts_dir), "csv": lambda: to_csv(matrix), "json": lambda: to_json(matrix)}[args.format]()
+        text = {
+            "md": lambda: to_markdown(matrix, settings.prompts_dir),
+            "csv": lambda: to_csv(matrix),
+            "json": lambda: to_json(matrix),
+        }[args.format]()
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text, encoding="utf-8")
@@ -180,5 +189,3 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
-
-

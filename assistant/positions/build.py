@@ -75,11 +75,17 @@ def compute_proposals(settings: Settings, store: Store) -> list[Proposal]:
             if name not in seen:  # a reprinted summary (or a copy of it) repeats them
                 seen.add(name)
                 ids = {p.id for p in out}
-                out.append(proposal if proposal.id not in ids else Proposal(**{**proposal.__dict__, "id": f"{proposal.id}-{len(out)}"}))
+                out.append(
+                    proposal
+                    if proposal.id not in ids
+                    else Proposal(**{**proposal.__dict__, "id": f"{proposal.id}-{len(out)}"})
+                )
     return apply_overrides(out, settings.corpus_dir / PROPOSALS_FILE)
 
 
-def _fingerprints(settings: Settings, store: Store, groups: dict[tuple[str, str], list[Chunk]]) -> tuple[str, dict[str, str]]:
+def _fingerprints(
+    settings: Settings, store: Store, groups: dict[tuple[str, str], list[Chunk]]
+) -> tuple[str, dict[str, str]]:
     manifest = store.manifest()
     overrides = settings.corpus_dir / PROPOSALS_FILE
     model = MODEL_PATH.read_bytes() if MODEL_PATH.is_file() else b""
@@ -93,7 +99,9 @@ def _fingerprints(settings: Settings, store: Store, groups: dict[tuple[str, str]
             METHOD_VERSION,
         ]
     )
-    respondents = {_key(k): _hash(sorted({(c.doc_id, c.doc_hash) for c in chunks}) + [len(chunks)]) for k, chunks in groups.items()}
+    respondents = {
+        _key(k): _hash([*sorted({(c.doc_id, c.doc_hash) for c in chunks}), len(chunks)]) for k, chunks in groups.items()
+    }
     return summary, respondents
 
 
@@ -103,7 +111,7 @@ def rarity(store: Store) -> Callable[[str], float] | None:
         lexical = store.lexical()
         top = math.log(1 + len(lexical.chunks))
         lexical.idf("tillsyn")
-    except Exception:  # noqa: BLE001 - without the lexical index every word counts alike
+    except Exception:
         return None
     return lambda term: min(1.0, max(0.15, lexical.idf(term) / top)) if top else 1.0
 
@@ -141,7 +149,10 @@ class _Context:
         stance_of = classifier_stances(self.model, text)
         cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
         if self.labeller is not None:
-            cells = [self.labeller.relabel(text, p, scores[:, j], cell) for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))]
+            cells = [
+                self.labeller.relabel(text, p, scores[:, j], cell)
+                for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))
+            ]
         stance, quote = overall(text, self.model)
         respondent = Respondent(key[0], key[1], text.doc_ids, stance, quote)
         return respondent, [c for c in cells if c.stance != "ej_berört" or c.quotes]
@@ -165,7 +176,7 @@ def update(
     progress: Progress | None = None,
     params: AddressParams | None = None,
     save: bool = True,
-    previous: PositionMatrix | None | bool = True,
+    previous: PositionMatrix | bool | None = True,
 ) -> tuple[PositionMatrix, UpdateReport]:
     """Recompute what changed since the stored matrix of the current generation (`previous=True`),
     everything when there is none or the summary changed; returns the matrix and what was redone."""
@@ -236,6 +247,6 @@ def after_ingest(settings: Settings, store: Store) -> str | None:
         if not summary_doc_ids(store.manifest()):
             return None
         update(settings, store)
-    except Exception as exc:  # noqa: BLE001 - the index is committed; the matrix can wait
+    except Exception as exc:
         return f"Remissammanställningen kunde inte uppdateras ({exc}); kör `remiss positions`."
     return None

@@ -30,7 +30,9 @@ _RESTATES = re.compile(
     re.IGNORECASE,
 )
 # Sections that tell the case's background (what was sent, to whom), not the respondent's view.
-_BACKGROUND = re.compile(r"(?:^|> )(?:ärendet|ärendets beredning|bakgrund|beredning|jämställdhetsanalys|bilagor?|remiss från)", re.IGNORECASE)
+_BACKGROUND = re.compile(
+    r"(?:^|> )(?:ärendet|ärendets beredning|bakgrund|beredning|jämställdhetsanalys|bilagor?|remiss från)", re.IGNORECASE
+)
 _REPORT = re.compile(r"\bSOU \d{4}:\d+|\bbetänkande", re.IGNORECASE)  # a report named by title is no section
 _POINTS_TO_SECTION = re.compile(r"inom detta område|i denna del|under denna rubrik|inom området", re.IGNORECASE)
 GENERAL = frozenset(analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen"))
@@ -125,7 +127,9 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     sentence) names the proposal's section of the summary."""
     n = len(respondent.sentences)
     if not n or not profs:
-        return Addressing(np.zeros((n, len(profs))), [[frozenset()] * len(profs) for _ in range(n)], np.zeros((n, len(profs))))
+        return Addressing(
+            np.zeros((n, len(profs))), [[frozenset()] * len(profs) for _ in range(n)], np.zeros((n, len(profs)))
+        )
     cos = respondent.vectors @ np.vstack([p.vector for p in profs]).T
     lexical = np.zeros_like(cos)
     section = np.zeros_like(cos)
@@ -140,7 +144,9 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
         raw = set(analyse(s.text))
         terms = with_compound_heads(raw)
         # "the proposals" of the section it stands under, or of a section it names (not a report's title)
-        general = bool(terms & PROPOSAL_WORDS) and bool(lexical_features(s.text)[:3].any()) and not _REPORT.search(s.text)
+        general = (
+            bool(terms & PROPOSAL_WORDS) and bool(lexical_features(s.text)[:3].any()) and not _REPORT.search(s.text)
+        )
         heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
         row = []
         for j, p in enumerate(profs):
@@ -176,9 +182,9 @@ def effective_scores(respondent: RespondentText, addressing: Addressing, params:
     eff = np.where(own[:, None], raw, 0.0)
     for i in range(len(sentences) - 1):
         nxt = sentences[i + 1]
-        if nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section and own[i + 1] and cued[i + 1]:
-            if not cued[i] or not own[i]:
-                eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
+        same_place = nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section
+        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]):
+            eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
     out = eff.copy()
     for i in range(len(sentences)):
         row = eff[i]
@@ -209,7 +215,9 @@ def cell_for(
     params: AddressParams,
 ) -> Cell:
     """The cell from the sentences that address the proposal (none: ej_berört)."""
-    chosen = [i for i in np.argsort(-column) if column[i] >= params.threshold and not respondent.sentences[i].heading_like]
+    chosen = [
+        i for i in np.argsort(-column) if column[i] >= params.threshold and not respondent.sentences[i].heading_like
+    ]
     if not chosen:
         return Cell(proposal.id, respondent.organisation, respondent.body, "ej_berört", 0.6, (), "lexicon+classifier")
     # Prefer sentences that carry a stance cue; then the most addressing.
@@ -220,7 +228,12 @@ def cell_for(
     strength = float(min(1.0, column[picked[0]]))
     quotes = tuple(quote(respondent.sentences[i]) for i in picked)
     return Cell(
-        proposal.id, respondent.organisation, respondent.body, stance, round(confidence * strength, 3), quotes,
+        proposal.id,
+        respondent.organisation,
+        respondent.body,
+        stance,
+        round(confidence * strength, 3),
+        quotes,
         "lexicon+classifier",
     )
 
@@ -243,7 +256,9 @@ def quote(s: Sentence) -> CellQuote:
     return CellQuote(s.text, s.doc_id, s.page, s.start, s.end, s.title)
 
 
-def classifier_stances(model: StanceModel | None, respondent: RespondentText) -> Callable[[list[Sentence], list[int]], list[tuple[str, float]]]:
+def classifier_stances(
+    model: StanceModel | None, respondent: RespondentText
+) -> Callable[[list[Sentence], list[int]], list[tuple[str, float]]]:
     def stance_of(sentences: list[Sentence], rows: list[int]) -> list[tuple[str, float]]:
         if model is None:
             return [(lexicon_stance(s.text), 0.5) for s in sentences]

@@ -152,7 +152,9 @@ def fit_stance(x: np.ndarray, y: np.ndarray, l2: float, anchors: np.ndarray | No
         w, b = fit_logistic((x - mean) / scale, (y == k).astype(float), l2)
         rows.append(w)
         biases.append(b)
-    return StanceModel(anchors if anchors is not None else np.zeros((0, 1)), mean, scale, np.vstack(rows), np.asarray(biases), {})
+    return StanceModel(
+        anchors if anchors is not None else np.zeros((0, 1)), mean, scale, np.vstack(rows), np.asarray(biases), {}
+    )
 
 
 def cross_validate(x: np.ndarray, y: np.ndarray, l2: float, folds: int = 5, seed: int = 0) -> np.ndarray:

@@ -53,7 +53,9 @@ def summary_doc_ids(manifest: dict[str, ManifestEntry]) -> list[str]:
     return sorted(d for d, e in manifest.items() if e.kind.strip().lower() in SUMMARY_KINDS)
 
 
-def respondent_chunks(chunks: Sequence[Chunk], manifest: dict[str, ManifestEntry]) -> dict[tuple[str, str], list[Chunk]]:
+def respondent_chunks(
+    chunks: Sequence[Chunk], manifest: dict[str, ManifestEntry]
+) -> dict[tuple[str, str], list[Chunk]]:
     """Chunks of every speaking body outside the summaries, keyed by (organisation, body), in order."""
     summaries = set(summary_doc_ids(manifest))
     out: dict[tuple[str, str], list[Chunk]] = {}
@@ -75,7 +77,16 @@ def sentences_of(chunks: Sequence[Chunk]) -> list[Sentence]:
                 continue
             seen.add(key)
             out.append(
-                Sentence(span.text, chunk.doc_id, span.start, span.end, chunk.page, chunk.title, chunk.section, span.heading_like)
+                Sentence(
+                    span.text,
+                    chunk.doc_id,
+                    span.start,
+                    span.end,
+                    chunk.page,
+                    chunk.title,
+                    chunk.section,
+                    span.heading_like,
+                )
             )
     return sorted(out, key=lambda s: (s.doc_id, s.start))
 
@@ -92,7 +103,7 @@ def blocks_of(entry: ManifestEntry, text: str) -> tuple[Block, ...]:
             cleaned = clean(load(source, 500_000_000))
             if cleaned.text == text:
                 return cleaned.blocks
-        except Exception:  # noqa: BLE001 - any parser failure falls back to the indexed text
+        except Exception:
             pass
     blocks = []
     for match in re.finditer(r"[^\n](?:.|\n(?!\n))*", text):

@@ -17,8 +17,8 @@ from assistant.embeddings import EmbeddingCache, make_embedder
 from assistant.positions.classifier import (
     CLASSES,
     LABELS_PATH,
-    anchor_texts,
     MODEL_PATH,
+    anchor_texts,
     cross_validate,
     design,
     fit_stance,
@@ -62,7 +62,10 @@ def refit(settings: Settings, labels: Path = LABELS_PATH, out: Path = MODEL_PATH
         "per_class": {c: int((y == k).sum()) for k, c in enumerate(CLASSES)},
         "l2": best,
         "cross_validated": {"macro_f1": round(scores[best][0], 3), "accuracy": round(scores[best][1], 3)},
-        "lexicon_only": {"macro_f1": round(macro_f1(y, lexicon), 3), "accuracy": round(float((lexicon == y).mean()), 3)},
+        "lexicon_only": {
+            "macro_f1": round(macro_f1(y, lexicon), 3),
+            "accuracy": round(float((lexicon == y).mean()), 3),
+        },
         "by_penalty": {str(k): [round(v[0], 3), round(v[1], 3)] for k, v in scores.items()},
     }
     model = fit_stance(x, y, best, anchors)
@@ -76,7 +79,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     report = refit(settings, out=out)
     print(f"Märkta meningar: {report['sentences']} {report['per_class']}")
     cv, lex = report["cross_validated"], report["lexicon_only"]
-    print(f"Korsvaliderat (5 delar, L2={report['l2']:g}): macro-F1 {cv['macro_f1']:.3f}, träffsäkerhet {cv['accuracy']:.3f}")
-    print(f"Bara lexikonet:                      macro-F1 {lex['macro_f1']:.3f}, träffsäkerhet {lex['accuracy']:.3f}")
+    print(f"Korsvaliderat (5 delar, L2={report['l2']:g}): macro-F1 {cv['macro_f1']:.3f}, träffs. {cv['accuracy']:.3f}")
+    print(f"Bara lexikonet:                     macro-F1 {lex['macro_f1']:.3f}, träffs. {lex['accuracy']:.3f}")
     print(f"Skrev {out}")
     return 0

@@ -82,7 +82,9 @@ class LLMCellLabeller:
             return cell
         return Cell(cell.proposal_id, cell.organisation, cell.body, stance, 0.8, tuple(kept), "llm")
 
-    def ask(self, proposal: Proposal, respondent: RespondentText, candidates: list[Sentence]) -> tuple[str, list[str]] | None:
+    def ask(
+        self, proposal: Proposal, respondent: RespondentText, candidates: list[Sentence]
+    ) -> tuple[str, list[str]] | None:
         prompt = self.template.format(
             proposal=proposal.title,
             proposal_text=proposal.text[:800],
@@ -91,7 +93,7 @@ class LLMCellLabeller:
         )
         try:
             content = self.chat.invoke(prompt).content
-        except Exception:  # noqa: BLE001 - any endpoint failure keeps the classifier's label
+        except Exception:
             return None
         match = _JSON.search(content if isinstance(content, str) else "")
         try:

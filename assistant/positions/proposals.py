@@ -80,7 +80,12 @@ def addressee(text: str, lead_in: str) -> str:
     if lead_tail:
         return lead_tail.group(1)
     match = _SUBJECT.match(_BULLET.sub("", text.strip()))
-    if not match or len(match.group(1).split()) > 7 or " att " in f" {match.group(1)} " or _PREPOSITION.match(match.group(1)):
+    if (
+        not match
+        or len(match.group(1).split()) > 7
+        or " att " in f" {match.group(1)} "
+        or _PREPOSITION.match(match.group(1))
+    ):
         return ""
     return match.group(1)
 
@@ -148,7 +153,9 @@ def extract_proposals(blocks: tuple[Block, ...] | list[Block], doc_id: str) -> l
         to = addressee(body, item["lead"])
         out.append(
             Proposal(
-                id=slug(short_title(item["title"]) if not item.get("bullet") else " ".join(body.split()[:14]), taken, to),
+                id=slug(
+                    short_title(item["title"]) if not item.get("bullet") else " ".join(body.split()[:14]), taken, to
+                ),
                 title=item["title"],
                 kind=_kind(item["lead"]),
                 section=item["section"],
@@ -179,7 +186,9 @@ def apply_overrides(proposals: list[Proposal], path: Path) -> list[Proposal]:
             raise RemissError(f"{path}: förslag nr {n} saknar fältet 'id'; ge varje [[proposals]] ett id.")
         unknown = set(entry) - fields
         if unknown:
-            raise RemissError(f"{path}: förslag '{entry['id']}' har okända fält {sorted(unknown)}; tillåtna: {sorted(fields)}.")
+            raise RemissError(
+                f"{path}: förslag '{entry['id']}' har okända fält {sorted(unknown)}; tillåtna: {sorted(fields)}."
+            )
         values = {k: (int(v) if k == "page" and v is not None else str(v)) for k, v in entry.items()}
         if values["id"] in by_id:
             by_id[values["id"]] = replace(by_id[values["id"]], **values)
