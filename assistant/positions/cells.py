@@ -51,6 +51,7 @@ class AddressParams:
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
     max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
+    signature_score: float = 0.75  # a sentence that says a proposal's own word addresses it
     evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)
 
 
@@ -64,10 +65,12 @@ class ProposalProfile:
     section_terms: dict[str, float]
     vector: np.ndarray
     own_title: frozenset[str] = frozenset()  # the words of the title alone
+    signature: frozenset[str] = frozenset()  # title words no other proposal uses and the documents rarely do
 
 
 PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
 _MIN_HEAD = 8
+SIGNATURE_RARITY = 0.5
 
 
 def with_compound_heads(terms: set[str]) -> set[str]:
@@ -107,7 +110,10 @@ def profiles(
         section = {t: idf(t) for t in analyse(p.section) if t not in GENERAL and len(t) > 2}
         v = np.asarray(vector, dtype=np.float32)
         own = frozenset(analyse(p.title))
-        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own))
+        signature = frozenset(
+            t for t in own if df.get(t, 0) == 1 and len(t) > 5 and (rarity(t) if rarity else 1.0) >= SIGNATURE_RARITY
+        )
+        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature))
     return out
 
 
@@ -140,6 +146,7 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     title_only = [{t: w for t, w in p.title_terms.items() if t in p.own_title} for p in profs]
     heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} for p in profs for u in (*p.title_terms, *p.text_terms)}
     title_sums = [sum(w.values()) or 1.0 for w in title_only]
+    tops = [max(w, key=w.__getitem__) if w else "" for w in title_only]
     for i, s in enumerate(respondent.sentences):
         raw = set(analyse(s.text))
         terms = with_compound_heads(raw)
@@ -154,8 +161,11 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
             hit_text = {u for u in p.text_terms if u in terms or heads[u] & raw}
             weight = sum(p.title_terms[t] for t in hit_title) + sum(p.text_terms[t] for t in hit_text)
             own_title = sum(w for t, w in title_only[j].items() if t in hit_title) / title_sums[j]
-            named[i, j] = own_title
+            signed = bool(p.signature & hit_title)  # it says the proposal's own word ("policylab")
+            named[i, j] = 1.0 if signed or (tops[j] and tops[j] in hit_title) else own_title
             lexical[i, j] = min(1.0, max(own_title, weight / denominators[j], weight / params.evidence_scale))
+            if signed:
+                lexical[i, j] = max(lexical[i, j], params.signature_score)
             row.append(frozenset(hit_title | hit_text))
             if general and section_sums[j]:
                 section[i, j] = sum(w for t, w in p.section_terms.items() if t in heading) / section_sums[j]
