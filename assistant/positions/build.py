@@ -83,8 +83,22 @@ def compute_proposals(settings: Settings, store: Store) -> list[Proposal]:
     return apply_overrides(out, settings.corpus_dir / PROPOSALS_FILE)
 
 
+def speakers(manifest: dict) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(organisation, body) -> its (document, hash) pairs, from the manifest alone (no chunks read),
+    in the order respondent_chunks gives them."""
+    summaries = set(summary_doc_ids(manifest))
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for doc_id in sorted(manifest):
+        if doc_id in summaries:
+            continue
+        entry = manifest[doc_id]
+        for body in entry.bodies or (entry.body,):
+            out.setdefault((entry.organisation, body), []).append((doc_id, entry.doc_hash))
+    return out
+
+
 def _fingerprints(
-    settings: Settings, store: Store, groups: dict[tuple[str, str], list[Chunk]]
+    settings: Settings, store: Store, groups: dict[tuple[str, str], list[tuple[str, str]]]
 ) -> tuple[str, dict[str, str]]:
     manifest = store.manifest()
     overrides = settings.corpus_dir / PROPOSALS_FILE
@@ -99,9 +113,7 @@ def _fingerprints(
             METHOD_VERSION,
         ]
     )
-    respondents = {
-        _key(k): _hash([*sorted({(c.doc_id, c.doc_hash) for c in chunks}), len(chunks)]) for k, chunks in groups.items()
-    }
+    respondents = {_key(k): _hash(sorted(docs)) for k, docs in groups.items()}
     return summary, respondents
 
 
@@ -188,7 +200,7 @@ def update(
     path = matrix_path(settings, store.generation)
     if previous is True:
         previous = load_matrix(path)
-    groups = respondent_chunks(store.committed_chunks(), manifest)
+    groups = speakers(manifest)
     summary_print, respondent_prints = _fingerprints(settings, store, groups)
     report = UpdateReport()
     old = previous if isinstance(previous, PositionMatrix) else None
@@ -211,9 +223,10 @@ def update(
                 cells.setdefault(c.respondent_key, []).append(c)
         report.removed = [r.key for r in old.respondents if r.key not in groups]
     context = _Context(settings, store, proposals, params or AddressParams()) if todo else None
+    chunks = respondent_chunks(store.committed_chunks(), manifest) if todo else {}
     try:
         for key in todo:
-            respondents[key], cells[key] = context.compute(key, groups[key])  # type: ignore[union-attr]
+            respondents[key], cells[key] = context.compute(key, chunks.get(key, []))  # type: ignore[union-attr]
             report.recomputed.append(key)
             progress.advance(f"{key[0]}, {key[1]}")
     finally:
