@@ -196,6 +196,11 @@ def evaluate(settings: Settings, gold_path: Path, matrix: PositionMatrix | None 
         "confusion": ours.confusion,
         "alignment": alignment,
     }
+    overall = {respondent_key(*r.key): r.overall_stance for r in matrix.respondents}
+    pairs = [
+        (r["overall_stance"], overall.get(respondent_key(r["organisation"], r["body"]))) for r in gold["respondents"]
+    ]
+    result["overall_stance_accuracy"] = _mean([g == p for g, p in pairs if g])
     if baseline:
         result["baseline"] = score(gold, baseline_predictor(settings, store, matrix.proposals), alignment).figures
     return result
@@ -205,7 +210,8 @@ def print_figures(result: dict, label: str) -> None:
     print(f"\nRemissammanställning ({label}: {result['gold']})")
     print(
         f"  förslag matchade {result['proposal_alignment_coverage']:.2f}, remissinstanser matchade "
-        f"{result['respondent_alignment_coverage']:.2f}, citat ordagranna {result['quote_validity']:.3f}"
+        f"{result['respondent_alignment_coverage']:.2f}, citat ordagranna {result['quote_validity']:.3f}, "
+        f"helhetsställning rätt {result['overall_stance_accuracy']:.2f}"
     )
     keys = list(result["matrix"])
     print(f"  {'mått':<28} {'matris':>8} {'baslinje':>9}")

@@ -37,7 +37,7 @@ from assistant.store import Store
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
-METHOD_VERSION = 1  # raise when the computation changes, so stored matrices are recomputed
+METHOD_VERSION = 2  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:
@@ -165,7 +165,7 @@ class _Context:
                 self.labeller.relabel(text, p, scores[:, j], cell)
                 for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))
             ]
-        stance, quote = overall(text, self.model)
+        stance, quote = overall(text, self.model, scores)
         respondent = Respondent(key[0], key[1], text.doc_ids, stance, quote)
         return respondent, [c for c in cells if c.stance != "ej_berört" or c.quotes]
 

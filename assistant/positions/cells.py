@@ -277,11 +277,19 @@ def classifier_stances(
     return stance_of
 
 
-def overall(respondent: RespondentText, model: StanceModel | None) -> tuple[str, str]:
-    """The respondent's stance on the proposals as a whole: its first general sentence with a cue."""
+def overall(respondent: RespondentText, model: StanceModel | None, scores: np.ndarray | None = None) -> tuple[str, str]:
+    """The respondent's stance on the proposals as a whole: its first own sentence about "the
+    proposals" with a cue, preferring one that addresses no single proposal."""
     stance_of = classifier_stances(model, respondent)
-    for i, s in enumerate(respondent.sentences):
-        terms = set(analyse(s.text))
-        if terms & GENERAL and lexical_features(s.text)[:3].any() and not s.heading_like:
-            return stance_of([s], [i])[0][0], s.text
+    candidates = [
+        i
+        for i, s in enumerate(respondent.sentences)
+        if not s.heading_like and set(analyse(s.text)) & GENERAL and lexical_features(s.text)[:3].any() and own_words(s)
+    ]
+    if scores is not None and scores.size:
+        general = [i for i in candidates if scores[i].max() < AddressParams().threshold]
+        candidates = general or candidates
+    if candidates:
+        s = respondent.sentences[candidates[0]]
+        return stance_of([s], [candidates[0]])[0][0], s.text
     return "synpunkter" if respondent.sentences else "ej_berört", ""
