@@ -230,3 +230,30 @@ def test_the_positions_eval_runs_on_the_dev_gold(corpus_settings: Settings, caps
     assert ours["stance_accuracy_addressed"] > 0.35
     print_figures(result, "dev")
     assert "ej_berört_precision" in capsys.readouterr().out
+
+
+def test_proposals_toml_corrects_adds_and_removes(tmp_path: Path) -> None:
+    from assistant.errors import RemissError
+    from assistant.positions.proposals import apply_overrides, extract_proposals
+    from ingest.clean import clean
+    from ingest.loaders import load
+
+    summary = CORPUS / "region-jamtland-harjedalen-sammanfattning.txt"
+    proposals = extract_proposals(clean(load(summary, 10_000_000)).blocks, "sammanfattning")
+    assert extract_proposals(clean(load(summary, 10_000_000)).blocks, "x")[0].id == proposals[0].id  # stable ids
+    lab = next(p for p in proposals if "policylab" in p.title.lower())
+    gone = proposals[0].id
+    overrides = tmp_path / "proposals.toml"
+    overrides.write_text(
+        f'remove = ["{gone}"]\n'
+        f'[[proposals]]\nid = "{lab.id}"\ntitle = "Ett nationellt policylabb"\n'
+        '[[proposals]]\nid = "ny"\ntitle = "En ny tillsynsmyndighet"\nkind = "förslag"\npage = 3\n',
+        encoding="utf-8",
+    )
+    corrected = {p.id: p for p in apply_overrides(proposals, overrides)}
+    assert gone not in corrected and len(corrected) == len(proposals)
+    assert corrected[lab.id].title == "Ett nationellt policylabb" and corrected[lab.id].text == lab.text
+    assert corrected["ny"].page == 3 and corrected["ny"].kind == "förslag"
+    overrides.write_text('[[proposals]]\ntitle = "utan id"\n', encoding="utf-8")
+    with pytest.raises(RemissError, match="saknar fältet 'id'"):
+        apply_overrides(proposals, overrides)
