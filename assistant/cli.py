@@ -104,6 +104,23 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_lazy("evals.fit_answerability", "run_cli"))
 
     p = sub.add_parser(
+        "positions",
+        help="remissammanställning: varje remissinstans ställning till varje förslag",
+        description="Vilka remissinstanser tillstyrker, tillstyrker delvis, avstyrker, har synpunkter på eller "
+        "berör inte varje förslag i utredningen, med citat. Beräknas från indexet (bara det som ändrats).",
+    )
+    p.set_defaults(handler=_lazy("assistant.commands.positions_cmd", "run"))
+    from assistant.commands.positions_args import add_arguments as _positions_arguments
+
+    _positions_arguments(p)
+
+    p = sub.add_parser(
+        "fit-positions", help="anpassa ställningsklassificeraren på de märkta meningarna och skriv korsvaliderade mått"
+    )
+    p.add_argument("--out", type=Path, help="var modellen skrivs (standard: paketets stance_model.json)")
+    p.set_defaults(handler=_lazy("assistant.positions.fit", "run_cli"))
+
+    p = sub.add_parser(
         "bench",
         help="mät hastighet och minne",
         description="Mät indexering, sökning, svar och minne på korpusen i flera skalor, och jämför med "

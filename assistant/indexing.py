@@ -231,6 +231,10 @@ def _update(settings: Settings, paths: list[Path] | None, store: Store, progress
         cache.close()
         progress.stop()
     report.chunks_total = store.chunk_count()
+    from assistant.positions.build import after_ingest  # the matrix follows the index (only what changed)
+
+    if warning := after_ingest(settings, store):
+        report.warnings.append(warning)
     report.seconds = time.perf_counter() - started
     return report
 

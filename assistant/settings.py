@@ -111,6 +111,14 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(default=1000, ge=10, description="Longer questions are refused.")
 
+    # Remissammanställning (position matrix)
+    positions_on_ingest: bool = Field(
+        default=True, description="Update the position matrix after every ingest (only what changed)."
+    )
+    positions_llm: bool = Field(
+        default=True, description="Let the configured LLM label the matrix's cells (each label needs a verbatim quote)."
+    )
+
     # LLM (optional)
     llm_base_url: str = Field(default="", description="OpenAI-compatible /v1 base URL; empty = extractive.")
     llm_model: str = Field(default="", description="Chat model name.")

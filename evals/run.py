@@ -135,6 +135,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\n{len(failures)} failed case(s) for '{GATED_SYSTEM}': {', '.join(f['id'] for f in failures) or '—'}")
     print(f"Report: {out_dir / 'report.md'}")
     print_targets(summary[gate_set][GATED_SYSTEM], gate_set)
+    print_positions(settings)
     for metric in unmeasured:
         print(f"gate: {metric} not measured on set '{gate_set}' (no cases); not checked")
     if violations:
@@ -144,6 +145,18 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     floors = ", ".join(f"{k} ≥ {v:g}" for k, v in gate.minimums.items())
     print(f"gate passed on set '{gate_set}' ({floors})")
     return 0
+
+
+def print_positions(settings: Settings) -> None:
+    """The remissammanställning's figures on its dev gold and, when present, its test gold."""
+    from evals import positions
+
+    for path, label in ((positions.DEV_PATH, "dev"), (positions.GOLD_PATH, "test")):
+        if path.is_file():
+            try:
+                positions.print_figures(positions.evaluate(settings, path), label)
+            except RemissError as exc:
+                print(f"positions: {exc}", file=sys.stderr)
 
 
 def grouped(results: Sequence[CaseResult], attribute: str) -> dict[str, dict[str, float]]:

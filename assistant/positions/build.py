@@ -1,0 +1,265 @@
+"""Compute the position matrix from the index, whole (`build`) or only what changed (`update`).
+
+Every respondent's cells depend on its own chunks, the proposals and the stance model; the
+matrix keeps a fingerprint of each, so an update after an ingest recomputes only the respondents
+whose documents changed (a changed summary, proposals.toml or model recomputes everything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.embeddings import EmbeddingCache
+from assistant.errors import RemissError
+from assistant.positions.cells import (
+    AddressParams,
+    address_scores,
+    cell_for,
+    classifier_stances,
+    effective_scores,
+    overall,
+    profiles,
+)
+from assistant.positions.classifier import MODEL_PATH, load_stance_model
+from assistant.positions.evidence import RespondentText, blocks_of, respondent_chunks, sentences_of, summary_doc_ids
+from assistant.positions.model import Cell, PositionMatrix, Proposal, Respondent, load_matrix, save_matrix
+from assistant.positions.proposals import apply_overrides, extract_proposals
+from assistant.positions.store import matrix_path
+from assistant.sentences import _unit
+from assistant.settings import Settings
+from assistant.store import Store
+from ingest.records import Chunk
+
+PROPOSALS_FILE = "proposals.toml"
+METHOD_VERSION = 2  # raise when the computation changes, so stored matrices are recomputed
+
+
+class Progress:
+    """Progress of computing the matrix (the CLI shows a bar); the default shows nothing."""
+
+    def start(self, total: int) -> None: ...
+    def advance(self, label: str) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class UpdateReport:
+    recomputed: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)
+    full: bool = False
+
+
+def _key(key: tuple[str, str]) -> str:
+    return f"{key[0]}\u241f{key[1]}"
+
+
+def _hash(value: object) -> str:
+    return hashlib.sha1(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def compute_proposals(settings: Settings, store: Store) -> list[Proposal]:
+    """The proposals of every summarising document (each title once), corrected by proposals.toml."""
+    manifest = store.manifest()
+    out: list[Proposal] = []
+    seen: set[str] = set()
+    for doc_id in summary_doc_ids(manifest):
+        for proposal in extract_proposals(blocks_of(manifest[doc_id], store.document_text(doc_id)), doc_id):
+            name = " ".join(proposal.title.lower().split())
+            if name not in seen:  # a reprinted summary (or a copy of it) repeats them
+                seen.add(name)
+                ids = {p.id for p in out}
+                out.append(
+                    proposal
+                    if proposal.id not in ids
+                    else Proposal(**{**proposal.__dict__, "id": f"{proposal.id}-{len(out)}"})
+                )
+    return apply_overrides(out, settings.corpus_dir / PROPOSALS_FILE)
+
+
+def speakers(manifest: dict) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(organisation, body) -> its (document, hash) pairs, from the manifest alone (no chunks read),
+    in the order respondent_chunks gives them."""
+    summaries = set(summary_doc_ids(manifest))
+    out: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for doc_id in sorted(manifest):
+        if doc_id in summaries:
+            continue
+        entry = manifest[doc_id]
+        for body in entry.bodies or (entry.body,):
+            out.setdefault((entry.organisation, body), []).append((doc_id, entry.doc_hash))
+    return out
+
+
+def _fingerprints(
+    settings: Settings, store: Store, groups: dict[tuple[str, str], list[tuple[str, str]]]
+) -> tuple[str, dict[str, str]]:
+    manifest = store.manifest()
+    overrides = settings.corpus_dir / PROPOSALS_FILE
+    model = MODEL_PATH.read_bytes() if MODEL_PATH.is_file() else b""
+    summary = _hash(
+        [
+            [(d, manifest[d].doc_hash) for d in summary_doc_ids(manifest)],
+            overrides.read_text(encoding="utf-8") if overrides.is_file() else "",
+            hashlib.sha1(model).hexdigest(),
+            store.embedder_label,
+            bool(settings.llm_base_url) and settings.positions_llm,
+            METHOD_VERSION,
+        ]
+    )
+    respondents = {_key(k): _hash(sorted(docs)) for k, docs in groups.items()}
+    return summary, respondents
+
+
+def rarity(store: Store) -> Callable[[str], float] | None:
+    """How rare a word is across the indexed passages, 0.15-1 (BM25's IDF over its maximum)."""
+    try:
+        lexical = store.lexical()
+        top = math.log(1 + len(lexical.chunks))
+        lexical.idf("tillsyn")
+    except Exception:
+        return None
+    return lambda term: min(1.0, max(0.15, lexical.idf(term) / top)) if top else 1.0
+
+
+class _Context:
+    """What computing any respondent's cells needs, opened once."""
+
+    def __init__(self, settings: Settings, store: Store, proposals: list[Proposal], params: AddressParams) -> None:
+        self.settings = settings
+        self.store = store
+        self.proposals = proposals
+        self.params = params
+        self.model = load_stance_model()
+        self.cache = EmbeddingCache(settings.cache_path)
+        self.profiles = profiles(proposals, lambda texts: [store.embedder.embed_query(t) for t in texts], rarity(store))
+        self.labeller = None
+        if settings.llm_base_url:
+            from assistant.positions.llm_cells import LLMCellLabeller
+
+            self.labeller = LLMCellLabeller(settings, store)
+
+    def close(self) -> None:
+        self.cache.close()
+
+    def respondent_text(self, key: tuple[str, str], chunks: Sequence[Chunk]) -> RespondentText:
+        sentences = sentences_of(chunks)
+        texts = [s.text for s in sentences]
+        vectors, _ = self.cache.embed(self.store.embedder, texts, self.settings.embed_batch_size) if texts else ([], 0)
+        matrix = _unit(np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)) if texts else np.zeros((0, 1))
+        return RespondentText(key[0], key[1], tuple(sorted({c.doc_id for c in chunks})), sentences, matrix)
+
+    def compute(self, key: tuple[str, str], chunks: Sequence[Chunk]) -> tuple[Respondent, list[Cell]]:
+        text = self.respondent_text(key, chunks)
+        scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params)
+        stance_of = classifier_stances(self.model, text)
+        cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
+        if self.labeller is not None:
+            cells = [
+                self.labeller.relabel(text, p, scores[:, j], cell)
+                for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))
+            ]
+        stance, quote = overall(text, self.model, scores)
+        respondent = Respondent(key[0], key[1], text.doc_ids, stance, quote)
+        return respondent, [c for c in cells if c.stance != "ej_berört" or c.quotes]
+
+
+def build(
+    settings: Settings,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    params: AddressParams | None = None,
+    save: bool = True,
+) -> PositionMatrix:
+    """The whole matrix from the index (and stored for its generation)."""
+    matrix, _ = update(settings, store, progress, params, save, previous=None)
+    return matrix
+
+
+def update(
+    settings: Settings,
+    store: Store | None = None,
+    progress: Progress | None = None,
+    params: AddressParams | None = None,
+    save: bool = True,
+    previous: PositionMatrix | bool | None = True,
+) -> tuple[PositionMatrix, UpdateReport]:
+    """Recompute what changed since the stored matrix of the current generation (`previous=True`),
+    everything when there is none or the summary changed; returns the matrix and what was redone."""
+    store = store or Store(settings)
+    progress = progress or Progress()
+    manifest = store.manifest(fresh=True)
+    if not manifest:
+        raise RemissError("Indexet är tomt. Kör `remiss ingest` först.")
+    path = matrix_path(settings, store.generation)
+    if previous is True:
+        previous = load_matrix(path)
+    groups = speakers(manifest)
+    summary_print, respondent_prints = _fingerprints(settings, store, groups)
+    report = UpdateReport()
+    old = previous if isinstance(previous, PositionMatrix) else None
+    if old is None or old.meta.get("summary_fingerprint") != summary_print or params is not None:
+        old = None
+        report.full = True
+    proposals = compute_proposals(settings, store) if old is None else old.proposals
+    old_prints = old.meta.get("respondent_fingerprints", {}) if old else {}
+    todo = [k for k in groups if old is None or old_prints.get(_key(k)) != respondent_prints[_key(k)]]
+    progress.start(len(todo))
+    respondents: dict[tuple[str, str], Respondent] = {}
+    cells: dict[tuple[str, str], list[Cell]] = {}
+    if old is not None:
+        for r in old.respondents:
+            if r.key in groups and r.key not in todo:
+                respondents[r.key] = r
+                report.kept.append(r.key)
+        for c in old.cells:
+            if c.respondent_key in respondents:
+                cells.setdefault(c.respondent_key, []).append(c)
+        report.removed = [r.key for r in old.respondents if r.key not in groups]
+    context = _Context(settings, store, proposals, params or AddressParams()) if todo else None
+    chunks = respondent_chunks(store.committed_chunks(), manifest) if todo else {}
+    try:
+        for key in todo:
+            respondents[key], cells[key] = context.compute(key, chunks.get(key, []))  # type: ignore[union-attr]
+            report.recomputed.append(key)
+            progress.advance(f"{key[0]}, {key[1]}")
+    finally:
+        if context is not None:
+            context.close()
+        progress.stop()
+    order = list(groups)
+    matrix = PositionMatrix(
+        proposals=proposals,
+        respondents=[respondents[k] for k in order],
+        cells=[c for k in order for c in cells.get(k, [])],
+        index_version=store.version(),
+        meta={
+            "summary_fingerprint": summary_print,
+            "respondent_fingerprints": respondent_prints,
+            "summary_doc_ids": summary_doc_ids(manifest),
+            "method": "llm" if settings.llm_base_url else "lexicon+classifier",
+        },
+    )
+    if save:
+        save_matrix(matrix, path)
+    return matrix, report
+
+
+def after_ingest(settings: Settings, store: Store) -> str | None:
+    """Bring the stored matrix up to date after an ingest; a warning instead of an error, so an
+    ingest never fails because of the matrix (it is recomputed by `remiss positions`)."""
+    if not settings.positions_on_ingest:
+        return None
+    try:
+        if not summary_doc_ids(store.manifest()):
+            return None
+        update(settings, store)
+    except Exception as exc:
+        return f"Remissammanställningen kunde inte uppdateras ({exc}); kör `remiss positions`."
+    return None

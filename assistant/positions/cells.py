@@ -1,0 +1,295 @@
+"""One respondent's position on each proposal: does it speak of it, and what stance do its words take.
+
+"Addressed" is decided per sentence from two signals: how much of the proposal's distinctive
+vocabulary (its title's rarest words across the proposals, less its text's) the sentence holds,
+and the cosine of the sentence's e5 vector to the proposal's. A general statement ("positiv till
+förslagen") names no proposal's own words, so it addresses none: ej_berört stays precise. The
+stance is read from the addressing sentences by the fitted classifier (lexicon + vector).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.positions.classifier import StanceModel, lexical_features, lexicon_stance
+from assistant.positions.evidence import RespondentText, Sentence
+from assistant.positions.model import Cell, CellQuote, Proposal
+from assistant.swedish import analyse
+
+# A sentence whose subject is the inquiry restates a proposal; the respondent's stance is in the next.
+_RESTATES = re.compile(
+    r"^(?:[-•]\s*)?(?:(?:tillits)?delegationen|utredningen|utredarna|betänkandet|regeringen föreslås|"
+    r"i (?:kapitel|huvudbetänkandet|delbetänkandet|betänkandet|utredningen)|under (?:bland annat )?kapitel)\b|"
+    r"\b(?:föreslås|rekommenderas)\b",
+    re.IGNORECASE,
+)
+# Sections that tell the case's background (what was sent, to whom), not the respondent's view.
+_BACKGROUND = re.compile(
+    r"(?:^|> )(?:ärendet|ärendets beredning|bakgrund|beredning|jämställdhetsanalys|bilagor?|remiss från)", re.IGNORECASE
+)
+_REPORT = re.compile(r"\bSOU \d{4}:\d+|\bbetänkande", re.IGNORECASE)  # a report named by title is no section
+_POINTS_TO_SECTION = re.compile(r"inom detta område|i denna del|under denna rubrik|inom området", re.IGNORECASE)
+GENERAL = frozenset(analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen"))
+
+
+@dataclass(frozen=True)
+class AddressParams:
+    """How sure a sentence must be that it speaks of a proposal (tuned on the dev gold only)."""
+
+    cosine_weight: float = 2.0
+    cosine_floor: float = 0.82  # e5 cosines of unrelated Swedish sentences sit around 0.75-0.8
+    threshold: float = 0.6
+    section_weight: float = 0.6
+    max_quotes: int = 3
+    carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
+    rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
+    max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
+    named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
+    signature_score: float = 0.75  # a sentence that says a proposal's own word addresses it
+    evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)
+
+
+@dataclass
+class ProposalProfile:
+    """What a sentence must hold to speak of one proposal: weighted terms and a vector."""
+
+    proposal: Proposal
+    title_terms: dict[str, float]
+    text_terms: dict[str, float]
+    section_terms: dict[str, float]
+    vector: np.ndarray
+    own_title: frozenset[str] = frozenset()  # the words of the title alone
+    signature: frozenset[str] = frozenset()  # title words no other proposal uses and the documents rarely do
+
+
+PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
+_MIN_HEAD = 8
+SIGNATURE_RARITY = 0.5
+
+
+def with_compound_heads(terms: set[str]) -> set[str]:
+    """The terms plus their long prefixes, so "frikommuner" meets "frikommunförsök" and back."""
+    out = set(terms)
+    for t in terms:
+        for n in range(_MIN_HEAD, len(t)):
+            out.add(t[:n])
+    return out
+
+
+def _key_text(p: Proposal) -> str:
+    """What names a proposal: its title and its text's first sentence (a bullet's title is cut short)."""
+    first = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", p.text.strip(), maxsplit=1)[0] if p.text else ""
+    return f"{p.title} {first}" if first and first not in p.title else p.title
+
+
+def profiles(
+    proposals: Sequence[Proposal],
+    embed: Callable[[list[str]], list[list[float]]],
+    rarity: Callable[[str], float] | None = None,
+) -> list[ProposalProfile]:
+    """Term weights are IDF over the proposals, so words every proposal shares count for little,
+    times how rare the word is in the documents (`rarity`, 0-1): "styrning" names no proposal."""
+    bags = [set(analyse(f"{p.title} {p.text}")) for p in proposals]
+    df = Counter(t for bag in bags for t in bag)
+    n = len(proposals)
+
+    def idf(term: str) -> float:
+        return math.log((n + 1) / (df.get(term, 0) + 0.5)) * (rarity(term) if rarity else 1.0)
+
+    vectors = embed([f"{p.title}. {p.text}"[:1200] for p in proposals]) if proposals else []
+    out = []
+    for p, vector in zip(proposals, vectors, strict=True):
+        title = {t: idf(t) for t in analyse(_key_text(p)) if t not in GENERAL and len(t) > 2}
+        text = {t: 0.3 * idf(t) for t in analyse(p.text) if t not in GENERAL and len(t) > 2 and t not in title}
+        section = {t: idf(t) for t in analyse(p.section) if t not in GENERAL and len(t) > 2}
+        v = np.asarray(vector, dtype=np.float32)
+        own = frozenset(analyse(p.title))
+        signature = frozenset(
+            t for t in own if df.get(t, 0) == 1 and len(t) > 5 and (rarity(t) if rarity else 1.0) >= SIGNATURE_RARITY
+        )
+        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature))
+    return out
+
+
+@dataclass
+class Addressing:
+    """sentences × proposals: the score, and which of the proposal's words each sentence holds."""
+
+    scores: np.ndarray
+    matched: list[list[frozenset[str]]]
+    named: np.ndarray | None = None  # share of the proposal's own title the sentence holds
+    section: np.ndarray | None = None  # how well a general sentence names the proposal's section
+
+
+def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile], params: AddressParams) -> Addressing:
+    """How strongly each sentence speaks of each proposal: its distinctive words, the e5 cosine,
+    and, for a sentence about "the proposals" under a heading, how well the heading (or the
+    sentence) names the proposal's section of the summary."""
+    n = len(respondent.sentences)
+    if not n or not profs:
+        return Addressing(
+            np.zeros((n, len(profs))), [[frozenset()] * len(profs) for _ in range(n)], np.zeros((n, len(profs)))
+        )
+    cos = respondent.vectors @ np.vstack([p.vector for p in profs]).T
+    lexical = np.zeros_like(cos)
+    section = np.zeros_like(cos)
+    named = np.zeros_like(cos)
+    matched: list[list[frozenset[str]]] = []
+    denominators = [sum(p.title_terms.values()) or 1.0 for p in profs]
+    section_sums = [sum(p.section_terms.values()) for p in profs]
+    title_only = [{t: w for t, w in p.title_terms.items() if t in p.own_title} for p in profs]
+    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} for p in profs for u in (*p.title_terms, *p.text_terms)}
+    title_sums = [sum(w.values()) or 1.0 for w in title_only]
+    tops = [max(w, key=w.__getitem__) if w else "" for w in title_only]
+    for i, s in enumerate(respondent.sentences):
+        raw = set(analyse(s.text))
+        terms = with_compound_heads(raw)
+        # "the proposals" of the section it stands under, or of a section it names (not a report's title)
+        general = (
+            bool(terms & PROPOSAL_WORDS) and bool(lexical_features(s.text)[:3].any()) and not _REPORT.search(s.text)
+        )
+        heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
+        row = []
+        for j, p in enumerate(profs):
+            hit_title = {u for u in p.title_terms if u in terms or heads[u] & raw}
+            hit_text = {u for u in p.text_terms if u in terms or heads[u] & raw}
+            weight = sum(p.title_terms[t] for t in hit_title) + sum(p.text_terms[t] for t in hit_text)
+            own_title = sum(w for t, w in title_only[j].items() if t in hit_title) / title_sums[j]
+            signed = bool(p.signature & hit_title)  # it says the proposal's own word ("policylab")
+            named[i, j] = 1.0 if signed or (tops[j] and tops[j] in hit_title) else own_title
+            lexical[i, j] = min(1.0, max(own_title, weight / denominators[j], weight / params.evidence_scale))
+            if signed:
+                lexical[i, j] = max(lexical[i, j], params.signature_score)
+            row.append(frozenset(hit_title | hit_text))
+            if general and section_sums[j]:
+                section[i, j] = sum(w for t, w in p.section_terms.items() if t in heading) / section_sums[j]
+        matched.append(row)
+    scores = lexical + params.cosine_weight * np.maximum(0.0, cos - params.cosine_floor)
+    return Addressing(scores + params.section_weight * section, matched, named, section)
+
+
+def own_words(s: Sentence) -> bool:
+    """Is this the respondent's own view (not a restatement of the inquiry, not the case's background)?"""
+    if _BACKGROUND.search(s.section.rsplit(">", 1)[-1].strip()) or _BACKGROUND.search(s.section):
+        return False
+    return not _RESTATES.search(s.text) or bool(lexical_features(s.text)[:3].any())
+
+
+def effective_scores(respondent: RespondentText, addressing: Addressing, params: AddressParams) -> np.ndarray:
+    """Scores of the respondent's own sentences; a restatement passes its score on to the stance
+    sentence right after it (same section). A sentence does not address a proposal whose words it
+    holds only as part of a better-matching proposal's ("statsbidrag" of two proposals: the closer)."""
+    sentences = respondent.sentences
+    raw = addressing.scores
+    own = np.array([own_words(s) for s in sentences], dtype=bool)
+    cued = np.array([bool(lexical_features(s.text)[:3].any()) for s in sentences], dtype=bool)
+    eff = np.where(own[:, None], raw, 0.0)
+    for i in range(len(sentences) - 1):
+        nxt = sentences[i + 1]
+        same_place = nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section
+        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]):
+            eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
+    out = eff.copy()
+    for i in range(len(sentences)):
+        row = eff[i]
+        best = row.max() if row.size else 0.0
+        for j in np.flatnonzero(row > 0):
+            words = addressing.matched[i][j]
+            if not words:
+                if row[j] < params.rival_ratio * best:
+                    out[i, j] = 0.0
+                continue
+            if any(row[q] > row[j] and words <= addressing.matched[i][q] for q in np.flatnonzero(row > row[j])):
+                out[i, j] = 0.0
+        # A sentence that seems to address many proposals speaks of them all in general: it
+        # addresses only those it names by title.
+        if (out[i] >= params.threshold).sum() > params.max_per_sentence and addressing.named is not None:
+            keep = addressing.named[i] >= params.named_share
+            if addressing.section is not None:
+                keep |= addressing.section[i] >= params.named_share
+            out[i] = np.where(keep, out[i], 0.0)
+    return out
+
+
+def cell_for(
+    respondent: RespondentText,
+    proposal: Proposal,
+    column: np.ndarray,
+    stance_of: Callable[[list[Sentence], list[int]], list[tuple[str, float]]],
+    params: AddressParams,
+) -> Cell:
+    """The cell from the sentences that address the proposal (none: ej_berört)."""
+    chosen = [
+        i for i in np.argsort(-column) if column[i] >= params.threshold and not respondent.sentences[i].heading_like
+    ]
+    if not chosen:
+        return Cell(proposal.id, respondent.organisation, respondent.body, "ej_berört", 0.6, (), "lexicon+classifier")
+    # Prefer sentences that carry a stance cue; then the most addressing.
+    cued = [i for i in chosen[:8] if lexical_features(respondent.sentences[i].text)[:4].any()]
+    picked = (cued + [i for i in chosen if i not in cued])[: params.max_quotes]
+    labels = stance_of([respondent.sentences[i] for i in picked], picked)
+    stance, confidence = combine(labels)
+    strength = float(min(1.0, column[picked[0]]))
+    quotes = tuple(quote(respondent.sentences[i]) for i in picked)
+    return Cell(
+        proposal.id,
+        respondent.organisation,
+        respondent.body,
+        stance,
+        round(confidence * strength, 3),
+        quotes,
+        "lexicon+classifier",
+    )
+
+
+def combine(labels: Sequence[tuple[str, float]]) -> tuple[str, float]:
+    """Several sentences' stances as one: support and opposition together make a conditional support."""
+    if not labels:
+        return "synpunkter", 0.3
+    found = {s for s, _ in labels}
+    confidence = float(np.mean([c for _, c in labels]))
+    if "tillstyrker" in found and "avstyrker" in found:
+        return "tillstyrker_delvis", confidence
+    for stance in ("avstyrker", "tillstyrker_delvis", "tillstyrker"):
+        if stance in found:
+            return stance, max(c for s, c in labels if s == stance)
+    return "synpunkter", confidence
+
+
+def quote(s: Sentence) -> CellQuote:
+    return CellQuote(s.text, s.doc_id, s.page, s.start, s.end, s.title)
+
+
+def classifier_stances(
+    model: StanceModel | None, respondent: RespondentText
+) -> Callable[[list[Sentence], list[int]], list[tuple[str, float]]]:
+    def stance_of(sentences: list[Sentence], rows: list[int]) -> list[tuple[str, float]]:
+        if model is None:
+            return [(lexicon_stance(s.text), 0.5) for s in sentences]
+        return model.classify([s.text for s in sentences], respondent.vectors[rows])
+
+    return stance_of
+
+
+def overall(respondent: RespondentText, model: StanceModel | None, scores: np.ndarray | None = None) -> tuple[str, str]:
+    """The respondent's stance on the proposals as a whole: its first own sentence about "the
+    proposals" with a cue, preferring one that addresses no single proposal."""
+    stance_of = classifier_stances(model, respondent)
+    candidates = [
+        i
+        for i, s in enumerate(respondent.sentences)
+        if not s.heading_like and set(analyse(s.text)) & GENERAL and lexical_features(s.text)[:3].any() and own_words(s)
+    ]
+    if scores is not None and scores.size:
+        general = [i for i in candidates if scores[i].max() < AddressParams().threshold]
+        candidates = general or candidates
+    if candidates:
+        s = respondent.sentences[candidates[0]]
+        return stance_of([s], [candidates[0]])[0][0], s.text
+    return "synpunkter" if respondent.sentences else "ej_berört", ""

@@ -1,0 +1,259 @@
+"""The remissammanställning on the real corpus index: proposals, stances, quotes, updates, the CLI, the LLM path."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from conftest import CORPUS
+from fake_openai import FakeOpenAI, Reply
+
+from assistant.cli import main
+from assistant.indexing import ingest
+from assistant.positions.build import _Context, compute_proposals, update
+from assistant.positions.cells import AddressParams, address_scores, cell_for, classifier_stances, effective_scores
+from assistant.positions.evidence import respondent_chunks
+from assistant.positions.llm_cells import LLMCellLabeller
+from assistant.positions.model import LONG_FIELDS, STANCES, PositionMatrix
+from assistant.positions.store import current_matrix
+from assistant.settings import Settings
+from assistant.store import Store
+
+CKS = ("Linköpings universitet", "Centrum för kommunstrategiska studier (CKS)")
+CKS_FILE = "cks-linkopings-universitet-remissyttrande.txt"
+MALMO_FILE = "malmo-stad-arbetsmarknads-och-socialnamnden-yttrande.txt"
+SF_FILE = "stockholms-stad-socialforvaltningen-tjansteutlatande.txt"
+MALMO = ("Malmö stad", "Arbetsmarknads- och socialnämnden")
+
+
+@pytest.fixture(scope="module")
+def matrix(corpus_settings: Settings) -> PositionMatrix:
+    """The matrix the ingest stored with the index (it is computed after the documents are committed)."""
+    stored = current_matrix(corpus_settings)
+    assert stored is not None, "ingest did not store the position matrix"
+    return stored
+
+
+def proposal_id(matrix: PositionMatrix, word: str) -> str:
+    found = [p.id for p in matrix.proposals if word in p.title.lower()]
+    assert found, f"no proposal titled with {word!r}: {[p.title for p in matrix.proposals]}"
+    return found[0]
+
+
+def test_proposals_come_from_the_summary(matrix: PositionMatrix) -> None:
+    titles = " | ".join(p.title.lower() for p in matrix.proposals)
+    for word in ("policylab", "riktade statsbidrag", "tillsyn", "frikommunförsök", "ersättningsmodell"):
+        assert word in titles, word
+    assert {p.kind for p in matrix.proposals} == {"förslag", "rekommendation"}
+    assert len({p.id for p in matrix.proposals}) == len(matrix.proposals) >= 20
+    assert {p.doc_id for p in matrix.proposals} == {"region-jamtland-harjedalen-sammanfattning"}
+    policylab = matrix.proposal(proposal_id(matrix, "policylab"))
+    assert policylab is not None and policylab.addressee == "Regeringen" and "Vinnova" in policylab.text
+    # the summary speaks for the inquiry: it is no respondent
+    assert all(r.organisation != "Region Jämtland Härjedalen" for r in matrix.respondents)
+    bodies = {r.body for r in matrix.respondents}
+    assert {"Stadsledningskontoret", "Farsta stadsdelsnämnd", "Socialförvaltningen", CKS[1]} <= bodies
+
+
+def test_cks_is_not_counted_as_supporting_the_policy_lab(matrix: PositionMatrix) -> None:
+    cell = matrix.cell(proposal_id(matrix, "policylab"), *CKS)
+    assert cell.stance in ("avstyrker", "tillstyrker_delvis"), cell
+    assert any("oklart formulerat" in q.text for q in cell.quotes)
+    supporters = {
+        r.body
+        for r in matrix.respondents
+        if matrix.cell(proposal_id(matrix, "policylab"), *r.key).stance == "tillstyrker"
+    }
+    assert "Äldrenämnden (äldreförvaltningen)" in supporters
+
+
+def test_every_quote_stands_verbatim_at_its_offsets(matrix: PositionMatrix, corpus_settings: Settings) -> None:
+    store = Store(corpus_settings)
+    texts: dict[str, str] = {}
+    quotes = [q for c in matrix.cells for q in c.quotes]
+    assert len(quotes) > 30
+    for q in quotes:
+        text = texts.setdefault(q.doc_id, store.document_text(q.doc_id))
+        assert " ".join(text[q.start : q.end].split()) == q.text, q
+    assert all(c.stance in STANCES for c in matrix.cells)
+    assert all(c.quotes for c in matrix.cells if c.stance != "ej_berört")
+
+
+def test_an_update_recomputes_only_the_changed_respondent(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    corpus_copy = tmp_path / "corpus"
+    corpus_copy.mkdir()
+    for name in ("catalog.toml", "region-jamtland-harjedalen-sammanfattning.txt", MALMO_FILE, CKS_FILE, SF_FILE):
+        shutil.copy(CORPUS / name, corpus_copy / name)
+    settings = make_settings(corpus_dir=corpus_copy)
+    assert ingest(settings).ok
+    before = current_matrix(settings)
+    assert before is not None
+    lab = proposal_id(before, "policylab")
+    assert before.cell(lab, *MALMO).stance != "avstyrker"
+
+    malmo = corpus_copy / MALMO_FILE
+    malmo.write_text(
+        malmo.read_text(encoding="utf-8")
+        + "\n\nArbetsmarknads- och socialnämnden avstyrker förslaget om ett nationellt policylabb, "
+        "eftersom det är oklart vad det ska göra.\n",
+        encoding="utf-8",
+    )
+    quiet = settings.model_copy(update={"positions_on_ingest": False})
+    assert ingest(quiet).ok
+    after, report = update(quiet)
+    assert report.recomputed == [MALMO] and not report.full
+    assert len(report.kept) == len(before.respondents) - 1
+    changed = after.cell(lab, *MALMO)
+    assert changed.stance in ("avstyrker", "tillstyrker_delvis")
+    assert any("avstyrker förslaget om ett nationellt policylabb" in q.text for q in changed.quotes)
+    for respondent in before.respondents:  # the others' cells are the stored ones
+        if respondent.key != MALMO:
+            assert [c for c in after.cells if c.respondent_key == respondent.key] == [
+                c for c in before.cells if c.respondent_key == respondent.key
+            ]
+
+    (corpus_copy / CKS_FILE).unlink()
+    assert ingest(settings).ok  # this time the ingest itself brings the stored matrix up to date
+    stored = current_matrix(settings)
+    assert stored is not None and CKS not in {r.key for r in stored.respondents}
+    assert all(c.respondent_key != CKS for c in stored.cells)
+
+
+@pytest.fixture
+def cli_env(corpus_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("REMISS_DATA_DIR", str(corpus_settings.data_dir))
+    monkeypatch.setenv("REMISS_CORPUS_DIR", str(corpus_settings.corpus_dir))
+    monkeypatch.setenv("REMISS_EMBED_CACHE", str(corpus_settings.cache_path))
+    return corpus_settings
+
+
+def test_cli_csv_and_json_are_long_one_row_per_cell(cli_env: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["positions", "--format", "csv", "--quiet"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    matrix = current_matrix(cli_env)
+    assert matrix is not None
+    assert len(rows) == len(matrix.proposals) * len(matrix.respondents)
+    assert list(rows[0]) == list(LONG_FIELDS)
+    assert {r["stance"] for r in rows} <= set(STANCES)
+
+    assert main(["positions", "--format", "json", "--proposal", "policylab", "--quiet"]) == 0
+    objects = json.loads(capsys.readouterr().out)
+    assert len(objects) == len(matrix.respondents) and all(set(o) == set(LONG_FIELDS) for o in objects)
+    cks = next(o for o in objects if o["body"] == CKS[1])
+    assert cks["stance"] != "tillstyrker" and "oklart" in cks["quote"] and cks["doc_id"]
+
+
+def test_cli_markdown_table_and_errors(cli_env: Settings, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    out = tmp_path / "sammanstallning.md"
+    assert main(["positions", "--format", "md", "--respondent", "malmö", "--out", str(out), "--quiet"]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Remissammanställning") and "Arbetsmarknads- och socialnämnden" in text
+    assert "Stadsledningskontoret" not in text
+    assert main(["positions", "--proposal", "finns-inte", "--quiet"]) == 1
+    assert "Inget förslag matchar" in capsys.readouterr().err
+    code = main(["positions", "--format", "xlsx", "--out", str(tmp_path / "m.xlsx"), "--quiet"])
+    if importlib.util.find_spec("assistant.positions.export") is None:
+        assert code == 1 and "assistant.positions.export saknas" in capsys.readouterr().err
+    else:
+        assert code == 0 and (tmp_path / "m.xlsx").stat().st_size > 0
+
+
+def test_cli_without_an_index_says_to_ingest(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = make_settings()
+    monkeypatch.setenv("REMISS_DATA_DIR", str(settings.data_dir))
+    assert main(["positions", "--quiet"]) == 1
+    assert "remiss ingest" in capsys.readouterr().err
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+def test_llm_labels_are_kept_only_with_a_verbatim_quote(corpus_settings: Settings, fake: FakeOpenAI) -> None:
+    store = Store(corpus_settings)
+    proposals = compute_proposals(corpus_settings, store)
+    lab = next(p for p in proposals if "policylab" in p.title.lower())
+    context = _Context(corpus_settings, store, proposals, AddressParams())
+    try:
+        chunks = respondent_chunks(store.committed_chunks(), store.manifest())[CKS]
+        text = context.respondent_text(CKS, chunks)
+    finally:
+        context.close()
+    params = AddressParams()
+    scores = effective_scores(text, address_scores(text, context.profiles, params), params)
+    column = scores[:, proposals.index(lab)]
+    classified = cell_for(text, lab, column, classifier_stances(context.model, text), params)
+    llm = corpus_settings.model_copy(update={"llm_base_url": fake.base_url, "llm_model": "test"})
+    labeller = LLMCellLabeller(llm, store)
+
+    invented = {"stance": "tillstyrker", "quotes": ["CKS anser att policylabbet är en utmärkt idé som bör genomföras."]}
+    fake.script(Reply(json.dumps(invented, ensure_ascii=False)))
+    kept = labeller.relabel(text, lab, column, classified)
+    assert kept == classified and labeller.rejected == 1  # the invented quote is not in the document
+
+    verbatim = {
+        "stance": "avstyrker",
+        "quotes": ["Förslaget om ett nationellt policylabb är mycket oklart\nformulerat."],
+    }
+    fake.script(Reply(f"Svar: {json.dumps(verbatim, ensure_ascii=False)}"))
+    cell = labeller.relabel(text, lab, column, classified)
+    assert cell.method == "llm" and cell.stance == "avstyrker"
+    quote = cell.quotes[0]
+    document = store.document_text(quote.doc_id)
+    assert quote.doc_id == "cks-linkopings-universitet-remissyttrande"
+    assert document[quote.start : quote.end] == "Förslaget om ett nationellt policylabb är mycket oklart formulerat."
+    assert "policylab" in fake.requests[-1].content("user").lower()
+    assert fake.unscripted == 0
+
+
+def test_the_positions_eval_runs_on_the_dev_gold(corpus_settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    from evals.positions import DEV_PATH, evaluate, print_figures
+
+    result = evaluate(corpus_settings, DEV_PATH)
+    assert result["proposal_alignment_coverage"] == 1.0 and result["respondent_alignment_coverage"] == 1.0
+    assert result["quote_validity"] == 1.0
+    ours, base = result["matrix"], result["baseline"]
+    assert ours["cells"] == 22 * 11 and ours["addressed_cells"] > 40
+    assert ours["macro_f1"] > base["macro_f1"] and ours["addressed_recall"] > base["addressed_recall"]
+    assert ours["stance_accuracy_addressed"] > 0.35
+    print_figures(result, "dev")
+    assert "ej_berört_precision" in capsys.readouterr().out
+
+
+def test_proposals_toml_corrects_adds_and_removes(tmp_path: Path) -> None:
+    from assistant.errors import RemissError
+    from assistant.positions.proposals import apply_overrides, extract_proposals
+    from ingest.clean import clean
+    from ingest.loaders import load
+
+    summary = CORPUS / "region-jamtland-harjedalen-sammanfattning.txt"
+    proposals = extract_proposals(clean(load(summary, 10_000_000)).blocks, "sammanfattning")
+    assert extract_proposals(clean(load(summary, 10_000_000)).blocks, "x")[0].id == proposals[0].id  # stable ids
+    lab = next(p for p in proposals if "policylab" in p.title.lower())
+    gone = proposals[0].id
+    overrides = tmp_path / "proposals.toml"
+    overrides.write_text(
+        f'remove = ["{gone}"]\n'
+        f'[[proposals]]\nid = "{lab.id}"\ntitle = "Ett nationellt policylabb"\n'
+        '[[proposals]]\nid = "ny"\ntitle = "En ny tillsynsmyndighet"\nkind = "förslag"\npage = 3\n',
+        encoding="utf-8",
+    )
+    corrected = {p.id: p for p in apply_overrides(proposals, overrides)}
+    assert gone not in corrected and len(corrected) == len(proposals)
+    assert corrected[lab.id].title == "Ett nationellt policylabb" and corrected[lab.id].text == lab.text
+    assert corrected["ny"].page == 3 and corrected["ny"].kind == "förslag"
+    overrides.write_text('[[proposals]]\ntitle = "utan id"\n', encoding="utf-8")
+    with pytest.raises(RemissError, match="saknar fältet 'id'"):
+        apply_overrides(proposals, overrides)
