@@ -1,28 +1,51 @@
-"""BM25 over the indexed chunks with Swedish analysis, persisted beside the index.
+"""BM25 over the indexed chunks with Swedish analysis, kept on disk in SQLite FTS5 and updated per document.
 
-Built from the committed chunks of the store and tagged with the store's manifest version,
-so it is rebuilt whenever the collection changes and is always in step with it.
+Each index generation has one SQLite file. A document's chunks are analysed once, when it is
+committed (stems, compound parts, å/ä/ö as written; see `assistant.swedish`), and stored as
+space-separated terms in an FTS5 table whose built-in `bm25()` ranks them; adding or removing a
+document is one transaction that also bumps a change stamp. Readers keep nothing that grows with
+the corpus besides its vocabulary: they check the stamp (one small read) and look up scores,
+document frequencies and sentences on disk.
+
+Compounds are split against the vocabulary known when the document is committed (the index's
+vocabulary and the document's own words), so a later document's words do not re-split earlier
+documents; questions are analysed against the whole vocabulary.
 """
 
 from __future__ import annotations
 
+import json
 import math
-import os
-import pickle
 import re
+import sqlite3
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import bm25s
-import numpy as np
 
 from assistant.swedish import analyse, vocabulary
 from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 10  # bump when the analysis or the pickled fields change
+LEXICAL_FORMAT = 11  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
+K1, B = 1.2, 0.75  # FTS5's bm25() defaults, as bm25s used before
+_SENTENCE_CACHE = 512  # chunks whose sentences a reader keeps in memory
+_FILTER_COLUMNS = ("organisation", "body", "doc_id", "kind")
+_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(n INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, doc_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks(
+    n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, organisation TEXT NOT NULL,
+    body TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL, sentences TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize="{_TOKENIZER}");
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_df USING fts5vocab(chunk_terms, 'row');
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_terms USING fts5(terms, tokenize="{_TOKENIZER}");
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_words USING fts5(words, tokenize="{_TOKENIZER}");
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_words_df USING fts5vocab(doc_words, 'row');
+"""
+_TABLES = ("meta", "documents", "chunks", "chunk_terms", "chunk_df", "doc_terms", "doc_words", "doc_words_df")
 
 
 def chunk_sentences(text: str) -> list[str]:
@@ -34,39 +57,237 @@ def chunk_sentences(text: str) -> list[str]:
 
 
 @dataclass
+class _Snapshot:
+    """What a reader caches for one stamp: dropped as a whole when the index changes."""
+
+    stamp: int
+    vocab: frozenset[str] | None = None
+    n_chunks: int | None = None
+    df: dict[str, int] = field(default_factory=dict)
+    sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(default_factory=dict)
+    organisation_of: dict[str, str] | None = None
+
+
+class _DocumentFrequency(Mapping[str, int]):
+    """`term in index.document_frequency` and `.get(term)`, looked up on disk (and memoised per stamp)."""
+
+    def __init__(self, index: LexicalIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, term: str) -> int:
+        n = self._index.df(term)
+        if not n:
+            raise KeyError(term)
+        return n
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._index.df(term) > 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(t for (t,) in self._index._query("SELECT term FROM chunk_df"))
+
+    def __len__(self) -> int:
+        return int(self._index._query("SELECT count(*) FROM chunk_df")[0][0])
+
+
 class LexicalIndex:
-    version: str
-    chunks: list[Chunk]
-    vocab: frozenset[str]
-    model: bm25s.BM25 | None
-    document_frequency: dict[str, int]
-    terms_by_document: dict[str, frozenset[str]]
-    sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]]  # chunk id -> (sentence, its terms)
-    format: int = LEXICAL_FORMAT
+    """One generation's BM25 index: an SQLite file (or `:memory:`), safe to share between threads."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        memory = str(path) == ":memory:"
+        if not memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), timeout=60, check_same_thread=False, isolation_level=None)
+        self._lock = threading.RLock()
+        self.migrated = False  # True when the file held another format and was emptied
+        with self._lock:
+            if not memory:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._ensure_schema()
+        self._snapshot = _Snapshot(self._read_stamp())
+        self.document_frequency: Mapping[str, int] = _DocumentFrequency(self)
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk], version: str) -> LexicalIndex:
+    def build(cls, chunks: Sequence[Chunk], version: str = "") -> LexicalIndex:
+        """An in-memory index of the given chunks (documents in order; for tests and one-off use)."""
+        index = cls(":memory:")
+        by_document: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            by_document.setdefault(chunk.doc_id, []).append(chunk)
+        vocab = vocabulary(c.indexed_text() for c in chunks)
+        for doc_id, own in by_document.items():
+            index.replace_document(doc_id, own[0].doc_hash, own, vocab)
+        return index
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- schema and stamp ------------------------------------------------------------------
+    def _ensure_schema(self) -> None:
+        tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table')")}
+        stored = None
+        if "meta" in tables:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+            stored = int(row[0]) if row else None
+        if tables and stored != LEXICAL_FORMAT:
+            self._conn.execute("BEGIN IMMEDIATE")
+            for name in _TABLES:
+                self._conn.execute(f"DROP TABLE IF EXISTS {name}")
+            self._conn.execute("COMMIT")
+            self.migrated = True
+        self._conn.executescript(_SCHEMA)
+        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (str(LEXICAL_FORMAT),))
+        self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('stamp', '0')")
+
+    def _read_stamp(self) -> int:
+        return int(self._query("SELECT value FROM meta WHERE key = 'stamp'")[0][0])
+
+    def refresh(self) -> bool:
+        """Drop what this reader cached when another writer changed the index; True if it had changed."""
+        stamp = self._read_stamp()
+        if stamp == self._snapshot.stamp:
+            return False
+        self._snapshot = _Snapshot(stamp)
+        return True
+
+    @property
+    def stamp(self) -> int:
+        return self._snapshot.stamp
+
+    @property
+    def version(self) -> str:
+        """Changes whenever the indexed documents do (for caches keyed on the index)."""
+        return f"{id(self)}:{self._snapshot.stamp}"
+
+    def _query(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._conn.execute(sql, tuple(args)).fetchall()
+
+    # -- writing ---------------------------------------------------------------------------
+    def documents(self) -> dict[str, str]:
+        """The indexed documents: id -> hash of the indexed version."""
+        return dict(self._query("SELECT doc_id, doc_hash FROM documents"))
+
+    def replace_document(
+        self, doc_id: str, doc_hash: str, chunks: Sequence[Chunk], vocab: frozenset[str] | None = None
+    ) -> None:
+        """Index this version of the document in place of any other, in one transaction (then bump the stamp)."""
         texts = [c.indexed_text() for c in chunks]
-        vocab = vocabulary(texts)
+        own = vocabulary(texts)
+        vocab = (vocab if vocab is not None else self.vocab) | own
         analysed = [analyse(t, vocab) or ["_"] for t in texts]
-        frequency: dict[str, int] = {}
-        by_document: dict[str, set[str]] = {}
-        for chunk, terms in zip(chunks, analysed, strict=True):
-            unique = set(terms)
-            by_document.setdefault(chunk.doc_id, set()).update(unique)
-            for term in unique:
-                frequency[term] = frequency.get(term, 0) + 1
-        model = None
-        if chunks:
-            model = bm25s.BM25(k1=1.2, b=0.75)
-            model.index(analysed, show_progress=False)
-        documents = {d: frozenset(t) for d, t in by_document.items()}
-        sentences = {c.id: tuple((s, frozenset(analyse(s, vocab))) for s in chunk_sentences(c.text)) for c in chunks}
-        return cls(version, list(chunks), vocab, model, frequency, documents, sentences)
+        doc_terms = " ".join(sorted({t for terms in analysed for t in terms}))
+        rows = [
+            (
+                c.id,
+                doc_id,
+                c.organisation,
+                c.body,
+                c.kind,
+                c.text,
+                json.dumps(c.metadata(), ensure_ascii=False),
+                json.dumps([[s, analyse(s, vocab)] for s in chunk_sentences(c.text)], ensure_ascii=False),
+            )
+            for c in chunks
+        ]
+        with self._lock, self._transaction() as db:
+            self._delete(db, doc_id)
+            n = db.execute("INSERT INTO documents(doc_id, doc_hash) VALUES (?, ?)", (doc_id, doc_hash)).lastrowid
+            db.execute("INSERT INTO doc_terms(rowid, terms) VALUES (?, ?)", (n, doc_terms))
+            db.execute("INSERT INTO doc_words(rowid, words) VALUES (?, ?)", (n, " ".join(sorted(own))))
+            for row, terms in zip(rows, analysed, strict=True):
+                cn = db.execute(
+                    "INSERT INTO chunks(id, doc_id, organisation, body, kind, text, meta, sentences) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                ).lastrowid
+                db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (cn, " ".join(terms)))
+            self._bump(db)
+
+    def remove_document(self, doc_id: str) -> bool:
+        """Remove a document in one transaction; False when it was not indexed."""
+        with self._lock, self._transaction() as db:
+            removed = self._delete(db, doc_id)
+            self._bump(db)  # also when it was not here: the manifest changed, readers re-read it
+        return removed
+
+    def _delete(self, db: sqlite3.Connection, doc_id: str) -> bool:
+        row = db.execute("SELECT n FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        chunk_rows = [r[0] for r in db.execute("SELECT n FROM chunks WHERE doc_id = ?", (doc_id,))]
+        db.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(n,) for n in chunk_rows])
+        db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+        if row is None:
+            return bool(chunk_rows)
+        db.execute("DELETE FROM doc_terms WHERE rowid = ?", row)
+        db.execute("DELETE FROM doc_words WHERE rowid = ?", row)
+        db.execute("DELETE FROM documents WHERE n = ?", row)
+        return True
+
+    def _bump(self, db: sqlite3.Connection) -> None:
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stamp'")
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._conn)
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def vocab(self) -> frozenset[str]:
+        """Words and stems of the indexed text (what question words and compounds are read against)."""
+        snap = self._snapshot
+        if snap.vocab is None:
+            snap.vocab = frozenset(t for (t,) in self._query("SELECT term FROM doc_words_df"))
+        return snap.vocab
+
+    @property
+    def n_chunks(self) -> int:
+        snap = self._snapshot
+        if snap.n_chunks is None:
+            snap.n_chunks = int(self._query("SELECT count(*) FROM chunks")[0][0])
+        return snap.n_chunks
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """Every indexed chunk (reads the whole index: for checks and tests, not for answering)."""
+        rows = self._query("SELECT id, text, meta FROM chunks ORDER BY n")
+        return [Chunk.from_metadata(i, t, json.loads(m)) for i, t, m in rows]
+
+    @property
+    def terms_by_document(self) -> dict[str, frozenset[str]]:
+        """Each document's terms (reads the whole index: for checks and tests)."""
+        rows = self._query("SELECT d.doc_id, t.terms FROM documents d JOIN doc_terms t ON t.rowid = d.n")
+        return {d: frozenset(terms.split()) for d, terms in rows}
+
+    def df(self, term: str) -> int:
+        """How many chunks hold the term."""
+        snap = self._snapshot
+        n = snap.df.get(term)
+        if n is None:
+            row = self._query("SELECT doc FROM chunk_df WHERE term = ?", (term,))
+            n = snap.df[term] = int(row[0][0]) if row else 0
+        return n
 
     def idf(self, term: str) -> float:
         """Inverse document frequency: rare terms weigh more when judging evidence."""
-        return math.log(1 + len(self.chunks) / (1 + self.document_frequency.get(term, 0)))
+        return math.log(1 + self.n_chunks / (1 + self.df(term)))
+
+    def documents_holding(self, term_sets: Iterable[Iterable[str]]) -> tuple[int, int]:
+        """(documents holding every term of at least one of the sets, all documents)."""
+        clauses = ["(" + " AND ".join(_quote(t) for t in terms) + ")" for terms in term_sets if terms]
+        total = int(self._query("SELECT count(*) FROM documents")[0][0])
+        if not clauses:
+            return 0, total
+        found = self._query("SELECT count(*) FROM doc_terms WHERE doc_terms MATCH ?", (" OR ".join(clauses),))
+        return int(found[0][0]), total
+
+    def organisation_of(self) -> dict[str, str]:
+        """Speaking body -> its organisation, over the indexed chunks."""
+        snap = self._snapshot
+        if snap.organisation_of is None:
+            snap.organisation_of = dict(self._query("SELECT DISTINCT body, organisation FROM chunks"))
+        return snap.organisation_of
 
     def sentence_coverage(self, chunk_id: str, terms: set[str]) -> float:
         """Best IDF-weighted share of `terms` that one sentence of the chunk contains (0–1).
@@ -76,43 +297,76 @@ class LexicalIndex:
         total = sum(self.idf(t) for t in terms)
         if total == 0:
             return 0.0
-        best = max((sum(self.idf(t) for t in terms & s) for _, s in self.sentences.get(chunk_id, ())), default=0.0)
+        best = max((sum(self.idf(t) for t in terms & s) for _, s in self._sentences(chunk_id)), default=0.0)
         return best / total
 
     def sentences_of(self, chunk: Chunk) -> Sequence[tuple[str, frozenset[str]]]:
         """The chunk's sentences with their analysed terms (kept in the index; analysed here if not)."""
-        kept = self.sentences.get(chunk.id)
-        if kept is None:
+        kept = self._sentences(chunk.id)
+        if not kept and chunk.text.strip():
             kept = tuple((s, frozenset(analyse(s, self.vocab))) for s in chunk_sentences(chunk.text))
         return kept
 
-    def search(self, question: str, k: int, keep: Callable[[Chunk], bool] | None = None) -> list[tuple[Chunk, float]]:
-        """Top-k chunks by BM25 score (> 0), optionally only those `keep` accepts."""
-        if self.model is None:
-            return []
-        terms = [t for t in analyse(question, self.vocab) if t in self.model.vocab_dict]
+    def _sentences(self, chunk_id: str) -> tuple[tuple[str, frozenset[str]], ...]:
+        snap = self._snapshot
+        kept = snap.sentences.get(chunk_id)
+        if kept is None:
+            row = self._query("SELECT sentences FROM chunks WHERE id = ?", (chunk_id,))
+            kept = tuple((s, frozenset(t)) for s, t in json.loads(row[0][0])) if row else ()
+            if len(snap.sentences) >= _SENTENCE_CACHE:
+                snap.sentences.clear()
+            snap.sentences[chunk_id] = kept
+        return kept
+
+    def search(
+        self,
+        question: str,
+        k: int,
+        keep: Callable[[Chunk], bool] | None = None,
+        where: Mapping[str, str] | None = None,
+    ) -> list[tuple[Chunk, float]]:
+        """Top-k chunks by BM25 score (> 0): only those matching `where` (column -> value) and `keep`."""
+        terms = [t for t in analyse(question, self.vocab) if self.df(t) > 0]
         if not terms:
             return []
-        scores = self.model.get_scores(terms)
-        if keep is not None:
-            mask = np.fromiter((keep(c) for c in self.chunks), dtype=bool, count=len(self.chunks))
-            scores = np.where(mask, scores, 0.0)
-        top = np.argsort(-scores)[:k]
-        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+        conditions = ""
+        args: list[object] = [" OR ".join(_quote(t) for t in terms)]
+        for column, value in (where or {}).items():
+            if column not in _FILTER_COLUMNS:
+                raise ValueError(f"okänt filter för det lexikala indexet: {column}")
+            conditions += f" AND c.{column} = ?"
+            args.append(value)
+        sql = (
+            "SELECT c.id, c.text, c.meta, -bm25(chunk_terms) AS score FROM chunk_terms "
+            "JOIN chunks c ON c.n = chunk_terms.rowid WHERE chunk_terms MATCH ?"
+            f"{conditions} ORDER BY score DESC"
+        )
+        if keep is None:
+            sql += " LIMIT ?"
+            args.append(k)
+        out: list[tuple[Chunk, float]] = []
+        for chunk_id, text, meta, score in self._query(sql, args):
+            chunk = Chunk.from_metadata(chunk_id, text, json.loads(meta))
+            if score > 0 and (keep is None or keep(chunk)):
+                out.append((chunk, float(score)))
+                if len(out) == k:
+                    break
+        return out
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp")  # several processes may save at once
-        with tmp.open("wb") as fh:
-            pickle.dump(self, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
 
-    @classmethod
-    def load(cls, path: Path) -> LexicalIndex | None:
-        try:
-            with path.open("rb") as fh:
-                index = pickle.load(fh)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            return None
-        fresh = isinstance(index, cls) and vars(index).get("format") == LEXICAL_FORMAT
-        return index if fresh else None
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, rolled back on any error (so no half document is ever searchable)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._conn.execute("BEGIN IMMEDIATE")
+        return self._conn
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        self._conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
