@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from assistant import writelock
 from assistant.embeddings import EmbeddingBackend, embedder_identity, make_embedder
-from assistant.errors import EmbedderMismatchError, RemissError, StoreUnavailableError
+from assistant.errors import EmbedderMismatchError, IndexWriteError, RemissError, StoreUnavailableError
 from assistant.generations import (
     Generation,
     ReaderLease,
@@ -441,8 +441,17 @@ class Store:
                 raise RuntimeError(
                     f"{meta.doc_id}: {len(chunks) - len(present)} of {len(chunks)} chunks vanished before the commit"
                 )
+            before = h.manifest.get(ids=[meta.doc_id], include=["metadatas", "documents"])
             h.manifest.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[entry.metadata()])
-            self._lexical_index().replace_document(meta.doc_id, doc_hash, chunks)
+            try:
+                self._lexical_index().replace_document(meta.doc_id, doc_hash, chunks)
+            except Exception as exc:
+                _restore_manifest(h.manifest, meta.doc_id, before)  # the previous version stays, on both sides
+                raise IndexWriteError(
+                    f"{meta.source}: det lexikala indexet {lexical_path(self.settings, h.generation.number)} kunde "
+                    f"inte skrivas ({type(exc).__name__}: {exc}); dokumentet behåller sin tidigare version. "
+                    "Kontrollera diskutrymmet och kör `remiss ingest` igen."
+                ) from exc
             h.chunks.delete(where={"$and": [{"doc_id": meta.doc_id}, {"doc_hash": {"$ne": doc_hash}}]})
 
         try:
@@ -636,6 +645,14 @@ class Store:
         if stamp != self._server_stamp:
             self._server_stamp = stamp
             self._manifest = _ManifestCache(self._manifest.entries, False)
+
+
+def _restore_manifest(manifest: Any, doc_id: str, before: dict[str, Any]) -> None:
+    """Put back the manifest record `before` held (or remove the one just written when there was none)."""
+    if before.get("ids"):
+        manifest.upsert(ids=[doc_id], embeddings=[[1.0]], documents=before["documents"], metadatas=before["metadatas"])
+    else:
+        manifest.delete(ids=[doc_id])
 
 
 def _record_dimension(chunks: Any, dimension: int) -> None:

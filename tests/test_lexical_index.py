@@ -1,0 +1,192 @@
+"""The lexical index on disk: updated per document inside the commit, per generation, crash-safe, migrated."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cli_process import cli_env, run_cli
+from corpus_text import seed_text
+
+from assistant.errors import IndexWriteError
+from assistant.generations import legacy_lexical_path, lexical_path
+from assistant.indexing import ingest
+from assistant.lexical import LEXICAL_FORMAT, LexicalIndex
+from assistant.settings import Settings
+from assistant.store import Store
+
+UNIQUE = "Kommunen prövar zebrafinkarnas rastplatser vid Gullspångsälven i ett försök med tillitsbaserad styrning."
+
+
+def write_corpus(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "malmo.txt").write_text(
+        seed_text("malmo-stad-arbetsmarknads-och-socialnamnden-yttrande.txt", 900), encoding="utf-8"
+    )
+    (folder / "cks.txt").write_text(seed_text("cks-linkopings-universitet-remissyttrande.txt", 900), encoding="utf-8")
+    (folder / "catalog.toml").write_text(
+        '[[documents]]\nfile = "malmo.txt"\ntitle = "Malmös yttrande"\norganisation = "Malmö stad"\n'
+        'body = "Arbetsmarknads- och socialnämnden"\n\n'
+        '[[documents]]\nfile = "cks.txt"\ntitle = "CKS remissyttrande"\norganisation = "Linköpings universitet"\n'
+        '\n[[documents]]\nfile = "ny.txt"\ntitle = "Ny inlaga"\norganisation = "Gullspångs kommun"\n',
+        encoding="utf-8",
+    )
+
+
+def add_new_document(folder: Path) -> Path:
+    path = folder / "ny.txt"
+    path.write_text(
+        "Inlaga om tillsyn\n\n"
+        + seed_text("stockholms-stad-socialforvaltningen-tjansteutlatande.txt", 500, 6)
+        + f"\n\n{UNIQUE}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def found(store: Store, words: str) -> set[str]:
+    return {c.doc_id for c, _ in store.lexical_search(words, 5)}
+
+
+@pytest.fixture
+def indexed(make_settings: Callable[..., Settings]) -> Settings:
+    settings = make_settings()
+    write_corpus(settings.corpus_dir)
+    assert ingest(settings).ok
+    return settings
+
+
+def test_a_document_added_or_removed_by_another_process_is_searchable_at_once(
+    indexed: Settings, tmp_path: Path
+) -> None:
+    serving = Store(indexed)  # kept open like `remiss serve`, never told to re-read
+    assert found(serving, "zebrafinkarnas rastplatser") == set()
+    before = serving.lexical().stamp
+
+    add_new_document(indexed.corpus_dir)
+    result = run_cli(cli_env(indexed), tmp_path, "ingest", "--quiet", timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert found(serving, "zebrafinkarnas rastplatser") == {"ny"}, "a word only in the new document"
+    assert serving.lexical().stamp > before
+    assert "ny" in serving.manifest()  # the manifest followed the stamp, without fresh=True
+
+    (indexed.corpus_dir / "ny.txt").unlink()
+    result = run_cli(cli_env(indexed), tmp_path, "ingest", "--quiet", timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert found(serving, "zebrafinkarnas rastplatser") == set()
+    assert "ny" not in serving.manifest()
+    assert set(serving.lexical().documents()) == {"malmo", "cks"}
+
+
+def test_the_writer_updates_only_the_document_it_commits(indexed: Settings) -> None:
+    store = Store(indexed)
+    rows_before = dict(sqlite3.connect(lexical_path(indexed, 0)).execute("SELECT id, n FROM chunks"))
+    add_new_document(indexed.corpus_dir)
+    report = ingest(indexed, store=store)
+    assert report.added == ["ny"]
+    rows_after = dict(sqlite3.connect(lexical_path(indexed, 0)).execute("SELECT id, n FROM chunks"))
+    assert {k: v for k, v in rows_after.items() if k in rows_before} == rows_before, "other documents were rewritten"
+    assert found(store, "zebrafinkarnas") == {"ny"}
+    assert store.lexical().n_chunks == store.chunk_count() == len(rows_after)
+
+
+def test_a_rebuild_generation_has_its_own_lexical_index(indexed: Settings) -> None:
+    old = lexical_path(indexed, 0)
+    assert old.exists()
+    report = ingest(indexed, rebuild=True)
+    assert report.generation == 1
+    new = lexical_path(indexed, 1)
+    assert new.exists() and new != old
+    assert not old.exists(), "the old generation's lexical index goes with it"
+    store = Store(indexed)
+    assert store.generation == 1
+    assert set(store.lexical().documents()) == {"malmo", "cks"}
+    assert found(store, "Malmö stad arbetsmarknadsnämnden") >= {"malmo"}
+
+
+def test_a_failed_lexical_write_leaves_the_previous_version_everywhere(
+    indexed: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = Store(indexed)
+    add_new_document(indexed.corpus_dir)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(LexicalIndex, "replace_document", broken)
+    with pytest.raises(IndexWriteError, match=r"ny\.txt.*tidigare version"):
+        ingest(indexed, store=store)
+    monkeypatch.undo()
+
+    reader = Store(indexed)
+    for s in (store, reader):
+        assert "ny" not in s.manifest(fresh=True), "the manifest commit was undone"
+        assert found(s, "zebrafinkarnas rastplatser") == set()
+        vector = s.embedder.embed_query(UNIQUE)
+        assert all(c.doc_id != "ny" for c, _ in s.dense_search(vector, 10)), "no half document searchable"
+
+    report = ingest(indexed, store=store)  # the next run indexes it whole
+    assert report.added == ["ny"]
+    assert found(reader, "zebrafinkarnas rastplatser") == {"ny"}
+
+
+def test_a_lexical_index_behind_the_manifest_is_brought_in_step(indexed: Settings) -> None:
+    """A writer killed between the manifest commit and the lexical write: searches keep to committed
+    versions, and the next writer reads the missing document's chunks from Chroma."""
+    path = lexical_path(indexed, 0)
+    with sqlite3.connect(path) as db:  # as if the lexical write of "cks" never happened
+        n = db.execute("SELECT n FROM documents WHERE doc_id = 'cks'").fetchone()[0]
+        chunk_rows = [r[0] for r in db.execute("SELECT n FROM chunks WHERE doc_id = 'cks'")]
+        db.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(r,) for r in chunk_rows])
+        db.execute("DELETE FROM chunks WHERE doc_id = 'cks'")
+        for table in ("doc_terms", "doc_words"):
+            db.execute(f"DELETE FROM {table} WHERE rowid = ?", (n,))
+        db.execute("DELETE FROM documents WHERE n = ?", (n,))
+    report = ingest(indexed)
+    assert report.unchanged == ["cks", "malmo"]
+    store = Store(indexed)
+    assert set(store.lexical().documents()) == {"malmo", "cks"}
+    assert "cks" in found(store, "Centrum för kommunstrategiska studier")
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_with_a_message(
+    indexed: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A data dir from before (one pickled bm25s index per generation): nothing indexed is lost."""
+    path = lexical_path(indexed, 0)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    legacy = legacy_lexical_path(indexed, 0)
+    legacy.write_bytes(pickle.dumps({"format": 10}))
+    with caplog.at_level(logging.WARNING, logger="assistant.store"):
+        store = Store(indexed)
+        assert found(store, "Malmö stad") >= {"malmo"}
+    assert "äldre format" in caplog.text and str(legacy) in caplog.text
+    assert set(store.lexical().documents()) == {"malmo", "cks"}
+    assert not legacy.exists()
+
+    with sqlite3.connect(path) as db:  # a lexical file of another format version
+        db.execute("UPDATE meta SET value = ? WHERE key = 'format'", (str(LEXICAL_FORMAT - 1),))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="assistant.store"):
+        again = Store(indexed)
+        assert set(again.lexical().documents()) == {"malmo", "cks"}
+    assert "äldre format" in caplog.text
+
+
+def test_filters_and_document_counts_are_answered_on_disk(indexed: Settings) -> None:
+    store = Store(indexed)
+    lexical = store.lexical()
+    assert {c.doc_id for c, _ in store.lexical_search("tillit", 10, {"organisation": "Malmö stad"})} == {"malmo"}
+    assert store.lexical_search("tillit", 10, {"doc_id": "saknas"}) == []
+    with pytest.raises(ValueError, match="filter"):
+        lexical.search("tillit", 3, where={"text": "x"})
+    holding, total = lexical.documents_holding([{"malmö"}])
+    assert total == 2 and holding >= 1
+    assert lexical.organisation_of()["Arbetsmarknads- och socialnämnden"] == "Malmö stad"
+    assert "tillit" in lexical.document_frequency and lexical.df("tillit") > 0
+    assert "zzzzz" not in lexical.document_frequency and lexical.idf("zzzzz") > lexical.idf("tillit")
