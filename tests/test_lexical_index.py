@@ -190,3 +190,29 @@ def test_filters_and_document_counts_are_answered_on_disk(indexed: Settings) -> 
     assert lexical.organisation_of()["Arbetsmarknads- och socialnämnden"] == "Malmö stad"
     assert "tillit" in lexical.document_frequency and lexical.df("tillit") > 0
     assert "zzzzz" not in lexical.document_frequency and lexical.idf("zzzzz") > lexical.idf("tillit")
+
+
+def test_on_a_chroma_server_readers_elsewhere_follow_the_lexical_index(
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each machine keeps its own lexical index of the server's collection, filled from Chroma and
+    kept in step by the change stamp the writer leaves on the server."""
+    from test_chroma_server import running_chroma
+
+    from assistant import store as store_module
+
+    monkeypatch.setattr(store_module, "_SERVER_POLL_SECONDS", 0.0)  # ask the server on every read
+    with running_chroma(tmp_path / "chroma") as port:
+        writer = make_settings(chroma_host="127.0.0.1", chroma_port=port)
+        write_corpus(writer.corpus_dir)
+        assert ingest(writer).ok
+        assert lexical_path(writer, 0).exists()
+        elsewhere = make_settings(chroma_host="127.0.0.1", chroma_port=port, data_dir=tmp_path / "other-machine")
+        reader = Store(elsewhere)
+        assert found(reader, "Malmö stad") >= {"malmo"}
+        assert lexical_path(elsewhere, 0).exists(), "the reader's own copy, read from the server"
+
+        add_new_document(writer.corpus_dir)
+        assert ingest(writer).added == ["ny"]
+        assert found(reader, "zebrafinkarnas rastplatser") == {"ny"}
+        assert found(Store(writer), "zebrafinkarnas rastplatser") == {"ny"}
