@@ -34,6 +34,7 @@ _FILTER_COLUMNS = ("organisation", "body", "doc_id", "kind")
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending(doc_id TEXT NOT NULL, doc_hash TEXT NOT NULL, PRIMARY KEY(doc_id, doc_hash));
 CREATE TABLE IF NOT EXISTS documents(n INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, doc_hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS chunks(
     n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, organisation TEXT NOT NULL,
@@ -45,7 +46,17 @@ CREATE VIRTUAL TABLE IF NOT EXISTS doc_terms USING fts5(terms, tokenize="{_TOKEN
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_words USING fts5(words, tokenize="{_TOKENIZER}");
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_words_df USING fts5vocab(doc_words, 'row');
 """
-_TABLES = ("meta", "documents", "chunks", "chunk_terms", "chunk_df", "doc_terms", "doc_words", "doc_words_df")
+_TABLES = (
+    "meta",
+    "pending",
+    "documents",
+    "chunks",
+    "chunk_terms",
+    "chunk_df",
+    "doc_terms",
+    "doc_words",
+    "doc_words_df",
+)
 
 
 def chunk_sentences(text: str) -> list[str]:
@@ -66,6 +77,7 @@ class _Snapshot:
     df: dict[str, int] = field(default_factory=dict)
     sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(default_factory=dict)
     organisation_of: dict[str, str] | None = None
+    previous_vocab: frozenset[str] | None = None  # reused when unchanged, so caches keyed on it stay warm
 
 
 class _DocumentFrequency(Mapping[str, int]):
@@ -150,7 +162,7 @@ class LexicalIndex:
         stamp = self._read_stamp()
         if stamp == self._snapshot.stamp:
             return False
-        self._snapshot = _Snapshot(stamp)
+        self._snapshot = _Snapshot(stamp, previous_vocab=self._snapshot.vocab or self._snapshot.previous_vocab)
         return True
 
     @property
@@ -226,6 +238,33 @@ class LexicalIndex:
         db.execute("DELETE FROM documents WHERE n = ?", row)
         return True
 
+    # -- the writers' journal: chunk versions written to Chroma but not yet committed or cleaned up --
+    def note_pending(self, versions: Iterable[tuple[str, str]]) -> None:
+        """Record (document, hash) versions about to be written to the vector store."""
+        with self._lock, self._transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", list(versions))
+
+    def pending(self) -> list[tuple[str, str]]:
+        return [(d, h) for d, h in self._query("SELECT doc_id, doc_hash FROM pending")]
+
+    def clear_pending(self, doc_id: str | None = None) -> None:
+        """Forget the pending versions of a document (all, without one) once they are committed or removed."""
+        with self._lock, self._transaction() as db:
+            if doc_id is None:
+                db.execute("DELETE FROM pending")
+            else:
+                db.execute("DELETE FROM pending WHERE doc_id = ?", (doc_id,))
+
+    @property
+    def swept(self) -> bool:
+        """Has the vector store been swept whole since this journal began? (Until then the journal may miss
+        leftovers of earlier writers.)"""
+        return bool(self._query("SELECT 1 FROM meta WHERE key = 'swept'"))
+
+    def mark_swept(self) -> None:
+        with self._lock:
+            self._conn.execute("INSERT OR IGNORE INTO meta VALUES ('swept', '1')")
+
     def _bump(self, db: sqlite3.Connection) -> None:
         db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'stamp'")
 
@@ -238,7 +277,9 @@ class LexicalIndex:
         """Words and stems of the indexed text (what question words and compounds are read against)."""
         snap = self._snapshot
         if snap.vocab is None:
-            snap.vocab = frozenset(t for (t,) in self._query("SELECT term FROM doc_words_df"))
+            vocab = frozenset(t for (t,) in self._query("SELECT term FROM doc_words_df"))
+            snap.vocab = snap.previous_vocab if vocab == snap.previous_vocab else vocab
+            snap.previous_vocab = None
         return snap.vocab
 
     @property

@@ -123,6 +123,8 @@ class _ManifestCache:
     entries: dict[str, ManifestEntry] = field(default_factory=dict)
     loaded: bool = False
     chunks: int = 0  # committed chunks, summed once per load
+    speakers: tuple[frozenset[str], frozenset[str]] | None = None  # organisations, bodies: gathered once per load
+    kinds: dict[str, set[str]] | None = None  # organisation -> kinds of its documents
 
 
 @dataclass(frozen=True)
@@ -380,10 +382,27 @@ class Store:
                 self._sync_lexical(entries)
             return self._manifest.entries
 
-    def speaker_names(self) -> tuple[set[str], set[str]]:
+    def speaker_names(self) -> tuple[frozenset[str], frozenset[str]]:
         """The organisations and the speaking bodies of the committed documents."""
         manifest = self.manifest()
-        return {e.organisation for e in manifest.values()}, {b for e in manifest.values() for b in e.bodies}
+        cache = self._manifest
+        if cache.speakers is None:
+            cache.speakers = (
+                frozenset(e.organisation for e in manifest.values()),
+                frozenset(b for e in manifest.values() for b in e.bodies),
+            )
+        return cache.speakers
+
+    def kinds_by_organisation(self) -> dict[str, set[str]]:
+        """Organisation -> the kinds of its committed documents (gathered once per change of the index)."""
+        manifest = self.manifest()
+        cache = self._manifest
+        if cache.kinds is None:
+            kinds: dict[str, set[str]] = {}
+            for entry in manifest.values():
+                kinds.setdefault(entry.organisation, set()).add(entry.kind)
+            cache.kinds = kinds
+        return cache.kinds
 
     def version(self) -> str:
         """Changes whenever the index does: the generation and its change stamps (no hashing per call)."""
@@ -398,6 +417,8 @@ class Store:
     # -- writing (only under the write lock) -----------------------------------------------
     def add_chunks(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Upsert chunks (invisible until their document is committed)."""
+
+        self._lexical_index().note_pending(dict.fromkeys((c.doc_id, c.doc_hash) for c in chunks))
 
         def write(h: _Handle) -> None:
             if vectors:
@@ -453,6 +474,7 @@ class Store:
                     "Kontrollera diskutrymmet och kör `remiss ingest` igen."
                 ) from exc
             h.chunks.delete(where={"$and": [{"doc_id": meta.doc_id}, {"doc_hash": {"$ne": doc_hash}}]})
+            self._lexical_index().clear_pending(meta.doc_id)
 
         try:
             self._write(write)
@@ -466,17 +488,24 @@ class Store:
             h.manifest.delete(ids=[doc_id])
             self._lexical_index().remove_document(doc_id)
             h.chunks.delete(where={"doc_id": doc_id})
+            self._lexical_index().clear_pending(doc_id)
 
         try:
             self._write(write)
         finally:
             self._invalidate()
 
-    def collect_garbage(self) -> GarbageReport:
+    def collect_garbage(self, whole: bool = True) -> GarbageReport:
         """Delete chunks of versions no committed document owns (left by a killed ingest), and find
         committed documents that miss chunks. Runs under the write lock, so no other writer's
-        not-yet-committed chunks can be among those deleted."""
+        not-yet-committed chunks can be among those deleted.
+
+        Without `whole`, only the versions the writers' journal names are cleaned (the work of one
+        document, not of the whole index), once a whole sweep has run since the journal began."""
         committed = self.manifest(fresh=True)
+        journal = self._lexical_index()
+        if not whole and journal.swept:
+            return self._write(lambda h: self._clean_pending(h, journal, committed))
 
         def write(h: _Handle) -> GarbageReport:
             got = h.chunks.get(include=["metadatas"])
@@ -496,9 +525,26 @@ class Store:
                 for d, e in committed.items()
                 if present[(d, e.doc_hash)] != e.n_chunks
             }
+            journal.clear_pending()
+            journal.mark_swept()
             return GarbageReport(len(stale), damaged)
 
         return self._write(write)
+
+    def _clean_pending(self, h: _Handle, journal: LexicalIndex, committed: dict[str, ManifestEntry]) -> GarbageReport:
+        removed = 0
+        for doc_id, doc_hash in journal.pending():
+            entry = committed.get(doc_id)
+            if entry is None or entry.doc_hash != doc_hash:  # never committed: its chunks go
+                where = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}
+            else:  # committed, but the old version's chunks may still be there
+                where = {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": doc_hash}}]}
+            stale = h.chunks.get(where=where, include=[])["ids"]
+            if stale:
+                h.chunks.delete(ids=stale)
+            removed += len(stale)
+        journal.clear_pending()
+        return GarbageReport(removed)
 
     def _invalidate(self) -> None:
         with self._lock:

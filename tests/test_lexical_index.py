@@ -216,3 +216,36 @@ def test_on_a_chroma_server_readers_elsewhere_follow_the_lexical_index(
         assert ingest(writer).added == ["ny"]
         assert found(reader, "zebrafinkarnas rastplatser") == {"ny"}
         assert found(Store(writer), "zebrafinkarnas rastplatser") == {"ny"}
+
+
+def test_one_file_ingest_cleans_up_a_killed_one_from_the_journal(
+    indexed: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`remiss ingest FILE` does one document's work: leftovers of a killed run are found in the writers'
+    journal, not by reading every chunk of the index."""
+    store = Store(indexed)
+    new = add_new_document(indexed.corpus_dir)
+
+    def killed(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the process dies between writing the chunks and committing them
+
+    monkeypatch.setattr(Store, "commit_document", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(indexed, paths=[new], store=store)
+    monkeypatch.undo()
+    assert store._chunks.count() > store.chunk_count(), "uncommitted chunks were left"
+    assert store.lexical().pending()
+
+    def no_sweep(*args: object, **kwargs: object) -> None:
+        raise AssertionError("read every chunk of the index")
+
+    chunks_get = store._chunks.get
+    monkeypatch.setattr(
+        store._chunks, "get", lambda **kw: no_sweep() if "where" not in kw and "ids" not in kw else chunks_get(**kw)
+    )
+    report = ingest(indexed, paths=[new], store=store)
+    monkeypatch.undo()
+    assert report.added == ["ny"] and report.garbage_collected > 0
+    assert store._chunks.count() == store.chunk_count()
+    assert store.lexical().pending() == []
+    assert found(store, "zebrafinkarnas") == {"ny"}
