@@ -7,9 +7,14 @@ document is one transaction that also bumps a change stamp. Readers keep nothing
 the corpus besides its vocabulary: they check the stamp (one small read) and look up scores,
 document frequencies and sentences on disk.
 
-Compounds are split against the vocabulary known when the document is committed (the index's
-vocabulary and the document's own words), so a later document's words do not re-split earlier
-documents; questions are analysed against the whole vocabulary.
+Scores are Lucene's BM25 (k1 = 1.2, b = 0.75, idf = log(1 + (N - n + 0.5) / (n + 0.5))), as bm25s
+computed them before: FTS5's `bm25()` picks the best `RERANK_DEPTH` candidates (its idf differs
+only for words in most passages) and their exact scores are computed from the stored terms.
+
+Compounds are split against the whole vocabulary, as a build from scratch would: a document is
+analysed against the index's vocabulary and its own words, and when it brings new words, the
+earlier documents holding a word that now splits differently are analysed again in the same
+transaction (a removed document's words are not taken back).
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.swedish import analyse, vocabulary
+from assistant.swedish import analyse, split_compound, vocabulary
 from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 11  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
+LEXICAL_FORMAT = 12  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
 K1, B = 1.2, 0.75  # FTS5's bm25() defaults, as bm25s used before
+RERANK_DEPTH = 400  # FTS5 candidates rescored exactly (at least 10 × k)
+_MIN_COMPOUND = 7  # shorter words are never split (see swedish.split_compound)
 _SENTENCE_CACHE = 512  # chunks whose sentences a reader keeps in memory
 _FILTER_COLUMNS = ("organisation", "body", "doc_id", "kind")
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
@@ -77,6 +84,7 @@ class _Snapshot:
     df: dict[str, int] = field(default_factory=dict)
     sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(default_factory=dict)
     organisation_of: dict[str, str] | None = None
+    total_terms: int | None = None
     previous_vocab: frozenset[str] | None = None  # reused when unchanged, so caches keyed on it stay warm
 
 
@@ -189,40 +197,82 @@ class LexicalIndex:
         """Index this version of the document in place of any other, in one transaction (then bump the stamp)."""
         texts = [c.indexed_text() for c in chunks]
         own = vocabulary(texts)
-        vocab = (vocab if vocab is not None else self.vocab) | own
-        analysed = [analyse(t, vocab) or ["_"] for t in texts]
+        self.refresh()
+        before = vocab if vocab is not None else self.vocab
+        vocab = before | own
+        analysed, sentences = _analyse_chunks(chunks, vocab)
         doc_terms = " ".join(sorted({t for terms in analysed for t in terms}))
-        rows = [
-            (
-                c.id,
-                doc_id,
-                c.organisation,
-                c.body,
-                c.kind,
-                c.text,
-                json.dumps(c.metadata(), ensure_ascii=False),
-                json.dumps([[s, analyse(s, vocab)] for s in chunk_sentences(c.text)], ensure_ascii=False),
-            )
-            for c in chunks
-        ]
         with self._lock, self._transaction() as db:
             self._delete(db, doc_id)
             n = db.execute("INSERT INTO documents(doc_id, doc_hash) VALUES (?, ?)", (doc_id, doc_hash)).lastrowid
             db.execute("INSERT INTO doc_terms(rowid, terms) VALUES (?, ?)", (n, doc_terms))
             db.execute("INSERT INTO doc_words(rowid, words) VALUES (?, ?)", (n, " ".join(sorted(own))))
-            for row, terms in zip(rows, analysed, strict=True):
+            for c, terms, sentence_terms in zip(chunks, analysed, sentences, strict=True):
                 cn = db.execute(
                     "INSERT INTO chunks(id, doc_id, organisation, body, kind, text, meta, sentences) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
+                    (
+                        c.id,
+                        doc_id,
+                        c.organisation,
+                        c.body,
+                        c.kind,
+                        c.text,
+                        json.dumps(c.metadata(), ensure_ascii=False),
+                        sentence_terms,
+                    ),
                 ).lastrowid
                 db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (cn, " ".join(terms)))
+            self._resplit(db, before, own - before, vocab, skip=n)
+            self._count_terms(db)
             self._bump(db)
+            stamp = int(db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0])
+        self._snapshot = _Snapshot(stamp, vocab=vocab)  # the writer goes on with what it just wrote
+
+    def _resplit(
+        self, db: sqlite3.Connection, before: frozenset[str], new: set[str], vocab: frozenset[str], skip: int
+    ) -> None:
+        """Analyse again the other documents holding a word the new words split differently (so that the
+        order documents came in does not matter)."""
+        if not new or not before:
+            return
+        if len(new) <= 20:
+            candidates = [w for w in before if len(w) >= _MIN_COMPOUND and any(v in w for v in new)]
+        else:
+            candidates = [w for w in before if len(w) >= _MIN_COMPOUND and _has_part_in(w, new)]
+        changed = [w for w in candidates if split_compound(w, before) != split_compound(w, vocab)]
+        documents: set[int] = set()
+        for word in changed:
+            documents.update(
+                r[0] for r in db.execute("SELECT rowid FROM doc_words WHERE doc_words MATCH ?", (_quote(word),))
+            )
+        documents.discard(skip)
+        for n in sorted(documents):
+            rows = db.execute(
+                "SELECT c.n, c.id, c.text, c.meta FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                "WHERE d.n = ? ORDER BY c.n",
+                (n,),
+            ).fetchall()
+            chunks = [Chunk.from_metadata(i, t, json.loads(m)) for _, i, t, m in rows]
+            analysed, sentences = _analyse_chunks(chunks, vocab)
+            for (cn, *_), terms, sentence_terms in zip(rows, analysed, sentences, strict=True):
+                db.execute("UPDATE chunks SET sentences = ? WHERE n = ?", (sentence_terms, cn))
+                db.execute("DELETE FROM chunk_terms WHERE rowid = ?", (cn,))
+                db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (cn, " ".join(terms)))
+            doc_terms = " ".join(sorted({t for terms in analysed for t in terms}))
+            db.execute("DELETE FROM doc_terms WHERE rowid = ?", (n,))
+            db.execute("INSERT INTO doc_terms(rowid, terms) VALUES (?, ?)", (n, doc_terms))
+
+    def _count_terms(self, db: sqlite3.Connection) -> None:
+        """Keep the total number of indexed terms (BM25's average passage length) with the data."""
+        total = db.execute("SELECT sum(cnt) FROM chunk_df").fetchone()[0]
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('total_terms', ?)", (str(total or 0),))
 
     def remove_document(self, doc_id: str) -> bool:
         """Remove a document in one transaction; False when it was not indexed."""
         with self._lock, self._transaction() as db:
             removed = self._delete(db, doc_id)
+            self._count_terms(db)
             self._bump(db)  # also when it was not here: the manifest changed, readers re-read it
         return removed
 
@@ -359,6 +409,13 @@ class LexicalIndex:
             snap.sentences[chunk_id] = kept
         return kept
 
+    def _total_terms(self) -> int:
+        snap = self._snapshot
+        if snap.total_terms is None:
+            row = self._query("SELECT value FROM meta WHERE key = 'total_terms'")
+            snap.total_terms = int(row[0][0]) if row else 0
+        return snap.total_terms
+
     def search(
         self,
         question: str,
@@ -377,22 +434,61 @@ class LexicalIndex:
                 raise ValueError(f"okänt filter för det lexikala indexet: {column}")
             conditions += f" AND c.{column} = ?"
             args.append(value)
-        sql = (
-            "SELECT c.id, c.text, c.meta, -bm25(chunk_terms) AS score FROM chunk_terms "
-            "JOIN chunks c ON c.n = chunk_terms.rowid WHERE chunk_terms MATCH ?"
-            f"{conditions} ORDER BY score DESC"
+        depth = max(RERANK_DEPTH, 10 * k)
+        candidates = self._query(
+            "SELECT chunk_terms.rowid, chunk_terms.terms FROM chunk_terms JOIN chunks c ON c.n = chunk_terms.rowid "
+            f"WHERE chunk_terms MATCH ?{conditions} ORDER BY bm25(chunk_terms) LIMIT {depth}",
+            args,
         )
-        if keep is None:
-            sql += " LIMIT ?"
-            args.append(k)
+        n_chunks = self.n_chunks
+        average = self._total_terms() / n_chunks if n_chunks else 1.0
+        weights = {t: math.log(1 + (n_chunks - self.df(t) + 0.5) / (self.df(t) + 0.5)) for t in set(terms)}
+        query = [(t, weights[t]) for t in terms]
+        scored = []
+        for n, text in candidates:
+            passage = text.split()
+            norm = K1 * (1 - B + B * len(passage) / average)
+            score = 0.0
+            for term, weight in query:
+                tf = passage.count(term)
+                if tf:
+                    score += weight * tf * (K1 + 1) / (tf + norm)
+            scored.append((score, n))
+        scored.sort(key=lambda p: (-p[0], p[1]))
         out: list[tuple[Chunk, float]] = []
-        for chunk_id, text, meta, score in self._query(sql, args):
-            chunk = Chunk.from_metadata(chunk_id, text, json.loads(meta))
-            if score > 0 and (keep is None or keep(chunk)):
-                out.append((chunk, float(score)))
-                if len(out) == k:
-                    break
+        for start in range(0, len(scored), k):
+            batch = [(s, n) for s, n in scored[start : start + k] if s > 0]
+            if not batch:
+                break
+            marks = ",".join("?" * len(batch))
+            rows = {
+                n: (i, t, m)
+                for n, i, t, m in self._query(
+                    f"SELECT n, id, text, meta FROM chunks WHERE n IN ({marks})", [n for _, n in batch]
+                )
+            }
+            for score, n in batch:
+                chunk_id, text, meta = rows[n]
+                chunk = Chunk.from_metadata(chunk_id, text, json.loads(meta))
+                if keep is None or keep(chunk):
+                    out.append((chunk, float(score)))
+                    if len(out) == k:
+                        return out
         return out
+
+
+def _analyse_chunks(chunks: Sequence[Chunk], vocab: frozenset[str]) -> tuple[list[list[str]], list[str]]:
+    """Each chunk's index terms, and its sentences with their terms (as stored JSON)."""
+    analysed = [analyse(c.indexed_text(), vocab) or ["_"] for c in chunks]
+    sentences = [
+        json.dumps([[s, analyse(s, vocab)] for s in chunk_sentences(c.text)], ensure_ascii=False) for c in chunks
+    ]
+    return analysed, sentences
+
+
+def _has_part_in(word: str, parts: set[str]) -> bool:
+    """Does any piece of the word (3 letters or more) belong to `parts`? (A stem is a prefix of its word.)"""
+    return any(word[i:j] in parts for i in range(len(word) - 2) for j in range(i + 3, len(word) + 1))
 
 
 class _Transaction:
