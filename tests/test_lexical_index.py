@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import pickle
 import sqlite3
 from collections.abc import Callable
@@ -249,3 +250,30 @@ def test_one_file_ingest_cleans_up_a_killed_one_from_the_journal(
     assert store._chunks.count() == store.chunk_count()
     assert store.lexical().pending() == []
     assert found(store, "zebrafinkarnas") == {"ny"}
+
+
+def test_the_order_documents_come_in_does_not_change_the_index() -> None:
+    """A compound in an earlier document is split once a later one brings its parts, as a build of all would;
+    scores are Lucene's BM25 (what bm25s computed)."""
+    from test_render import make_chunk
+
+    first = make_chunk("Nämnden vill minska antalet riktade statsbidrag.", id="a:1:0", doc_id="a", doc_hash="1")
+    second = make_chunk("Staten ger bidrag till kommunerna.", id="b:1:0", doc_id="b", doc_hash="1")
+    third = make_chunk("Kommunerna vill ha tillit.", id="c:1:0", doc_id="c", doc_hash="1")
+    whole = LexicalIndex.build([first, second, third])
+    for order in ([first, second, third], [third, second, first]):
+        index = LexicalIndex(":memory:")
+        for chunk in order:
+            index.replace_document(chunk.doc_id, chunk.doc_hash, [chunk])
+        terms = "SELECT c.id, t.terms FROM chunks c JOIN chunk_terms t ON t.rowid = c.n ORDER BY c.id"
+        assert index._query(terms) == whole._query(terms)
+        assert index.vocab == whole.vocab
+        assert {c.doc_id for c, _ in index.search("bidrag från staten", 3)} == {"a", "b"}
+
+    (chunk, score), *_ = whole.search("tillit", 3)
+    n, df = 3, 1
+    length = len(whole._query("SELECT terms FROM chunk_terms WHERE rowid = 3")[0][0].split())
+    average = whole._total_terms() / n
+    idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    assert chunk.doc_id == "c"
+    assert score == pytest.approx(idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length / average)))
