@@ -37,6 +37,7 @@ K1, B = 1.2, 0.75  # FTS5's bm25() defaults, as bm25s used before
 RERANK_DEPTH = 400  # FTS5 candidates rescored exactly (at least 10 × k)
 _MIN_COMPOUND = 7  # shorter words are never split (see swedish.split_compound)
 _SENTENCE_CACHE = 512  # chunks whose sentences a reader keeps in memory
+_CHUNK_CACHE = 2048  # chunks a reader keeps in memory (found again by the next questions)
 _FILTER_COLUMNS = ("organisation", "body", "doc_id", "kind")
 _TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
 _SCHEMA = f"""
@@ -85,6 +86,7 @@ class _Snapshot:
     sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(default_factory=dict)
     organisation_of: dict[str, str] | None = None
     total_terms: int | None = None
+    chunk_rows: dict[int, Chunk] = field(default_factory=dict)
     previous_vocab: frozenset[str] | None = None  # reused when unchanged, so caches keyed on it stay warm
 
 
@@ -409,6 +411,20 @@ class LexicalIndex:
             snap.sentences[chunk_id] = kept
         return kept
 
+    def _chunks_by_row(self, rows: Sequence[int]) -> dict[int, Chunk]:
+        """Chunks by row number, read once per stamp (answers return to the same passages)."""
+        snap = self._snapshot
+        missing = [n for n in rows if n not in snap.chunk_rows]
+        if missing:
+            if len(snap.chunk_rows) >= _CHUNK_CACHE:
+                snap.chunk_rows.clear()
+            marks = ",".join("?" * len(missing))
+            for n, chunk_id, text, meta in self._query(
+                f"SELECT n, id, text, meta FROM chunks WHERE n IN ({marks})", missing
+            ):
+                snap.chunk_rows[n] = Chunk.from_metadata(chunk_id, text, json.loads(meta))
+        return {n: snap.chunk_rows[n] for n in rows}
+
     def _total_terms(self) -> int:
         snap = self._snapshot
         if snap.total_terms is None:
@@ -445,9 +461,10 @@ class LexicalIndex:
         weights = {t: math.log(1 + (n_chunks - self.df(t) + 0.5) / (self.df(t) + 0.5)) for t in set(terms)}
         query = [(t, weights[t]) for t in terms]
         scored = []
+        query = [(f" {t} ", w) for t, w in query]
         for n, text in candidates:
-            passage = text.split()
-            norm = K1 * (1 - B + B * len(passage) / average)
+            passage = f" {text} "  # terms are separated by one space: counted without splitting
+            norm = K1 * (1 - B + B * (text.count(" ") + 1) / average)
             score = 0.0
             for term, weight in query:
                 tf = passage.count(term)
@@ -460,16 +477,9 @@ class LexicalIndex:
             batch = [(s, n) for s, n in scored[start : start + k] if s > 0]
             if not batch:
                 break
-            marks = ",".join("?" * len(batch))
-            rows = {
-                n: (i, t, m)
-                for n, i, t, m in self._query(
-                    f"SELECT n, id, text, meta FROM chunks WHERE n IN ({marks})", [n for _, n in batch]
-                )
-            }
+            found = self._chunks_by_row([n for _, n in batch])
             for score, n in batch:
-                chunk_id, text, meta = rows[n]
-                chunk = Chunk.from_metadata(chunk_id, text, json.loads(meta))
+                chunk = found[n]
                 if keep is None or keep(chunk):
                     out.append((chunk, float(score)))
                     if len(out) == k:
