@@ -226,7 +226,7 @@ class LexicalIndex:
                 ).lastrowid
                 db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (cn, " ".join(terms)))
             self._resplit(db, before, own - before, vocab, skip=n)
-            self._count_terms(db)
+            self._add_terms(db, sum(len(t) for t in analysed))
             self._bump(db)
             stamp = int(db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()[0])
         self._snapshot = _Snapshot(stamp, vocab=vocab)  # the writer goes on with what it just wrote
@@ -257,6 +257,7 @@ class LexicalIndex:
             ).fetchall()
             chunks = [Chunk.from_metadata(i, t, json.loads(m)) for _, i, t, m in rows]
             analysed, sentences = _analyse_chunks(chunks, vocab)
+            self._add_terms(db, sum(len(t) for t in analysed) - self._terms_in(db, [r[0] for r in rows]))
             for (cn, *_), terms, sentence_terms in zip(rows, analysed, sentences, strict=True):
                 db.execute("UPDATE chunks SET sentences = ? WHERE n = ?", (sentence_terms, cn))
                 db.execute("DELETE FROM chunk_terms WHERE rowid = ?", (cn,))
@@ -265,22 +266,30 @@ class LexicalIndex:
             db.execute("DELETE FROM doc_terms WHERE rowid = ?", (n,))
             db.execute("INSERT INTO doc_terms(rowid, terms) VALUES (?, ?)", (n, doc_terms))
 
-    def _count_terms(self, db: sqlite3.Connection) -> None:
+    def _add_terms(self, db: sqlite3.Connection, delta: int) -> None:
         """Keep the total number of indexed terms (BM25's average passage length) with the data."""
-        total = db.execute("SELECT sum(cnt) FROM chunk_df").fetchone()[0]
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('total_terms', ?)", (str(total or 0),))
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('total_terms', '0')")
+        db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE key = 'total_terms'", (delta,))
+
+    def _terms_in(self, db: sqlite3.Connection, rows: Sequence[int]) -> int:
+        """How many terms the chunk rows hold (terms are separated by single spaces)."""
+        total = 0
+        for n in rows:
+            got = db.execute("SELECT terms FROM chunk_terms WHERE rowid = ?", (n,)).fetchone()
+            total += got[0].count(" ") + 1 if got else 0
+        return total
 
     def remove_document(self, doc_id: str) -> bool:
         """Remove a document in one transaction; False when it was not indexed."""
         with self._lock, self._transaction() as db:
             removed = self._delete(db, doc_id)
-            self._count_terms(db)
             self._bump(db)  # also when it was not here: the manifest changed, readers re-read it
         return removed
 
     def _delete(self, db: sqlite3.Connection, doc_id: str) -> bool:
         row = db.execute("SELECT n FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         chunk_rows = [r[0] for r in db.execute("SELECT n FROM chunks WHERE doc_id = ?", (doc_id,))]
+        self._add_terms(db, -self._terms_in(db, chunk_rows))
         db.executemany("DELETE FROM chunk_terms WHERE rowid = ?", [(n,) for n in chunk_rows])
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         if row is None:

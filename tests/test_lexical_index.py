@@ -268,6 +268,7 @@ def test_the_order_documents_come_in_does_not_change_the_index() -> None:
         terms = "SELECT c.id, t.terms FROM chunks c JOIN chunk_terms t ON t.rowid = c.n ORDER BY c.id"
         assert index._query(terms) == whole._query(terms)
         assert index.vocab == whole.vocab
+        assert index._total_terms() == whole._total_terms() == sum(len(t.split()) for (_, t) in whole._query(terms))
         assert {c.doc_id for c, _ in index.search("bidrag från staten", 3)} == {"a", "b"}
 
     (chunk, score), *_ = whole.search("tillit", 3)
