@@ -35,6 +35,7 @@ from ingest.records import Chunk
 LEXICAL_FORMAT = 12  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
 K1, B = 1.2, 0.75  # FTS5's bm25() defaults, as bm25s used before
 RERANK_DEPTH = 400  # FTS5 candidates rescored exactly (at least 10 × k)
+COMMON_SHARE = 0.05  # a word in more than this share of passages does not bring candidates of its own
 _MIN_COMPOUND = 7  # shorter words are never split (see swedish.split_compound)
 _SENTENCE_CACHE = 512  # chunks whose sentences a reader keeps in memory
 _CHUNK_CACHE = 2048  # chunks a reader keeps in memory (found again by the next questions)
@@ -453,26 +454,33 @@ class LexicalIndex:
         if not terms:
             return []
         conditions = ""
-        args: list[object] = [" OR ".join(_quote(t) for t in terms)]
+        args: list[object] = []
         for column, value in (where or {}).items():
             if column not in _FILTER_COLUMNS:
                 raise ValueError(f"okänt filter för det lexikala indexet: {column}")
             conditions += f" AND c.{column} = ?"
             args.append(value)
         depth = max(RERANK_DEPTH, 10 * k)
-        candidates = self._query(
-            "SELECT chunk_terms.rowid, chunk_terms.terms FROM chunk_terms JOIN chunks c ON c.n = chunk_terms.rowid "
-            f"WHERE chunk_terms MATCH ?{conditions} ORDER BY bm25(chunk_terms) LIMIT {depth}",
-            args,
-        )
         n_chunks = self.n_chunks
+        sql = (
+            "SELECT chunk_terms.rowid, chunk_terms.terms FROM chunk_terms JOIN chunks c ON c.n = chunk_terms.rowid "
+            f"WHERE chunk_terms MATCH ?{conditions} ORDER BY bm25(chunk_terms) LIMIT {depth}"
+        )
+        # Candidates from the words most passages lack: FTS5 then ranks a few hundred passages, not most of
+        # the index. When they give fewer than `depth`, every word's passages are candidates (exact).
+        rare = [t for t in dict.fromkeys(terms) if self.df(t) <= n_chunks * COMMON_SHARE]
+        candidates = []
+        if rare and len(rare) < len(set(terms)):
+            candidates = self._query(sql, [" OR ".join(_quote(t) for t in rare), *args])
+        if len(candidates) < depth:
+            candidates = self._query(sql, [" OR ".join(_quote(t) for t in dict.fromkeys(terms)), *args])
         average = self._total_terms() / n_chunks if n_chunks else 1.0
         weights = {t: math.log(1 + (n_chunks - self.df(t) + 0.5) / (self.df(t) + 0.5)) for t in set(terms)}
         query = [(t, weights[t]) for t in terms]
         scored = []
         query = [(f" {t} ", w) for t, w in query]
         for n, text in candidates:
-            passage = f" {text} "  # terms are separated by one space: counted without splitting
+            passage = f" {text.replace(' ', '  ')} "  # each term between its own spaces: counted without splitting
             norm = K1 * (1 - B + B * (text.count(" ") + 1) / average)
             score = 0.0
             for term, weight in query:

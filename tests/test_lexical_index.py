@@ -278,3 +278,22 @@ def test_the_order_documents_come_in_does_not_change_the_index() -> None:
     idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
     assert chunk.doc_id == "c"
     assert score == pytest.approx(idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length / average)))
+
+
+def test_a_word_repeated_next_to_itself_counts_twice() -> None:
+    from test_render import make_chunk
+
+    twice = make_chunk("Tillit tillit.", id="a:1:0", doc_id="a", doc_hash="1", organisation="X", body="Y", section="")
+    once = make_chunk("Tillit och annat.", id="b:1:0", doc_id="b", doc_hash="1", organisation="X", body="Y", section="")
+    other = make_chunk("Helt annat här.", id="c:1:0", doc_id="c", doc_hash="1", organisation="X", body="Y", section="")
+    index = LexicalIndex.build([twice, once, other])
+    scores = dict((c.doc_id, s) for c, s in index.search("tillit", 3))
+    lengths = {r[0]: len(r[1].split()) for r in index._query("SELECT rowid, terms FROM chunk_terms")}
+    average = index._total_terms() / 3
+    idf = math.log(1 + (3 - 2 + 0.5) / (2 + 0.5))
+
+    def lucene(tf: int, length: int) -> float:
+        return idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / average))
+
+    assert scores["a"] == pytest.approx(lucene(2, lengths[1]))
+    assert scores["b"] == pytest.approx(lucene(1, lengths[2]))
