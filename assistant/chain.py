@@ -245,9 +245,7 @@ class Assistant:
         r = turn.retrieval
         if r is None or not r.hits:
             return None
-        kinds: dict[str, set[str]] = {}
-        for entry in self.store.manifest().values():
-            kinds.setdefault(entry.organisation, set()).add(entry.kind)
+        kinds = self.store.kinds_by_organisation()
         return gather(
             turn.question,
             turn.standalone,

@@ -27,3 +27,7 @@ class QuestionError(RemissError):
 
 class IndexBusyError(RemissError):
     """Another process is writing the index (one writer at a time)."""
+
+
+class IndexWriteError(RemissError):
+    """A commit could not be completed; the document keeps its previous version."""

@@ -121,8 +121,12 @@ def remove_unused(settings: Settings, keep: int, server: Any = None, below_only:
             removed.append(number)
         elif _remove_on_disk(settings, number):
             removed.append(number)
+        else:
+            continue  # still read: its lexical index stays with it
         with contextlib.suppress(OSError):
-            lexical_path(settings, number).unlink(missing_ok=True)
+            legacy_lexical_path(settings, number).unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{lexical_path(settings, number)}{suffix}").unlink(missing_ok=True)
     return removed
 
 
@@ -183,11 +187,35 @@ class ReaderLease:
 
 
 def lexical_path(settings: Settings, number: int) -> Path:
-    """Where the BM25 index of a generation is kept (generation 0 keeps the name it always had)."""
+    """Where the BM25 index (SQLite) of a generation is kept, on this machine also for a Chroma server."""
+    return legacy_lexical_path(settings, number).with_suffix(".sqlite3")
+
+
+def legacy_lexical_path(settings: Settings, number: int) -> Path:
+    """Where the previous format (one pickled bm25s index per generation) was kept."""
     safe = settings.index_label.replace("/", "_").replace(":", "_").replace(" ", "_")
     if number:
         safe += f"#g{number}"
     return settings.data_dir / "lexical" / f"{hashlib.sha1(safe.encode()).hexdigest()[:12]}.pkl"
+
+
+def read_server_stamp(settings: Settings, server: Any, number: int) -> int:
+    """How many commits generation `number` on the Chroma server has seen (one small request)."""
+    try:
+        pointer = server.get_collection(_pointer_name(settings), embedding_function=None)
+    except Exception as exc:
+        if _is_not_found(exc):
+            return 0
+        raise
+    metas = pointer.get(ids=[f"stamp-{number}"], include=["metadatas"]).get("metadatas") or []
+    return int(metas[0]["stamp"]) if metas and metas[0] else 0
+
+
+def bump_server_stamp(settings: Settings, server: Any, number: int) -> None:
+    """Tell readers on other machines that generation `number` changed (only writers, under the write lock)."""
+    stamp = read_server_stamp(settings, server, number) + 1
+    pointer = server.get_or_create_collection(_pointer_name(settings), embedding_function=None)
+    pointer.upsert(ids=[f"stamp-{number}"], embeddings=[[1.0]], metadatas=[{"stamp": stamp}])
 
 
 def _readers_lock_path(settings: Settings, number: int) -> Path:

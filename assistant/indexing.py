@@ -202,7 +202,7 @@ def _rebuild(settings: Settings, paths: list[Path] | None, readers: Store | None
 def _update(settings: Settings, paths: list[Path] | None, store: Store, progress: Progress) -> IngestReport:
     started = time.perf_counter()
     report = IngestReport()
-    garbage = store.collect_garbage()
+    garbage = store.collect_garbage(whole=paths is None)  # `remiss ingest FILE` does one file's work
     report.garbage_collected = garbage.removed
     for doc_id, (have, want) in sorted(garbage.damaged.items()):
         report.warnings.append(f"{doc_id}: indexet saknade {want - have} av {want} stycken; dokumentet indexeras om.")

@@ -65,6 +65,10 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def fields(self) -> dict[str, str]:
+        """The active filters as chunk field -> value."""
+        return {k: v for k, v in vars(self).items() if v}
+
     def keep(self, chunk: Chunk) -> bool:
         return (
             (not self.organisation or chunk.organisation == self.organisation)
@@ -113,7 +117,6 @@ class HybridSearcher:
         self._reranker: Any = None
         self.sentences: SentenceVectors | None = None  # set by the Assistant: sentence evidence in ranking
         self._topic_cache: dict[tuple[str, str], bool] = {}
-        self._organisation_of: tuple[str, dict[str, str]] = ("", {})  # per index version: body -> organisation
 
     def search(
         self,
@@ -146,7 +149,7 @@ class HybridSearcher:
             dense = self.store.dense_search(vector, settings.candidate_k, filters.where())
         t3 = time.perf_counter()
         if "lexical" in retrievers:
-            lex = lexical.search(words, settings.candidate_k, filters.keep if filters.active else None)
+            lex = self.store.lexical_search(words, settings.candidate_k, filters.fields())
         t4 = time.perf_counter()
         full = len(retrievers) > 1  # baselines get neither the speaker lift nor reranking
         speakers = self._most_specific([t for t in targets if not self._is_topic(t)])
@@ -305,10 +308,8 @@ class HybridSearcher:
         bodies = {t.value for t in speakers if t.field == "body"}
         if not bodies:
             return speakers
-        lexical = self.store.lexical()
-        if self._organisation_of[0] != lexical.version:
-            self._organisation_of = (lexical.version, {c.body: c.organisation for c in lexical.chunks})
-        organisations_of_bodies = {self._organisation_of[1].get(b) for b in bodies}
+        organisation_of = self.store.lexical().organisation_of()
+        organisations_of_bodies = {organisation_of.get(b) for b in bodies}
         return [t for t in speakers if not (t.field == "organisation" and t.value in organisations_of_bodies)]
 
     def _is_topic(self, target: Target) -> bool:
@@ -317,9 +318,8 @@ class HybridSearcher:
         key = (lexical.version, target.value)
         if key not in self._topic_cache:
             names = [set(analyse(name)) for name in aliases(target.value)]
-            documents = lexical.terms_by_document
-            mentioning = sum(1 for terms in documents.values() if any(n and n <= terms for n in names))
-            self._topic_cache[key] = len(documents) > 2 and mentioning > len(documents) / 2
+            mentioning, documents = lexical.documents_holding(names)
+            self._topic_cache[key] = documents > 2 and mentioning > documents / 2
         return self._topic_cache[key]
 
     def _wants_rerank(self) -> bool:

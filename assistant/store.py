@@ -2,10 +2,16 @@
 
 A document becomes visible only when its manifest record is written (the commit point):
 its new chunks are upserted first under ids that include the document hash, checked, then the
-manifest is updated, then the old version's chunks are deleted. A process killed at any
-step leaves the previously committed version searchable; the next ingest cleans up. Writes
-happen only under the data dir's write lock (`assistant.writelock`), so no clean-up ever
-meets another writer's uncommitted chunks.
+manifest is updated, then the document is replaced in the lexical index (one SQLite
+transaction, `assistant.lexical`), then the old version's chunks are deleted. A process killed
+at any step leaves the previously committed version searchable; lexical hits are kept only
+when the manifest commits their version, and the next writer brings the lexical index in step
+with the manifest (reading the missing documents' chunks from Chroma). Writes happen only under
+the data dir's write lock (`assistant.writelock`), so no clean-up ever meets another writer's
+uncommitted chunks.
+
+Readers notice a change by a stamp bumped at every commit (a row of the lexical index on disk;
+a record beside the generation pointer on a Chroma server), so nothing is re-read per question.
 
 The store reads the current generation (`assistant.generations`) and follows a rebuild's
 switch to a new one; a search under way finishes on the generation it started on.
@@ -14,9 +20,9 @@ switch to a new one; a search under way finishes on the generation it started on
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -27,8 +33,18 @@ from typing import Any, TypeVar
 
 from assistant import writelock
 from assistant.embeddings import EmbeddingBackend, embedder_identity, make_embedder
-from assistant.errors import EmbedderMismatchError, RemissError, StoreUnavailableError
-from assistant.generations import Generation, ReaderLease, current_number, generation, lexical_path, remove_unused
+from assistant.errors import EmbedderMismatchError, IndexWriteError, RemissError, StoreUnavailableError
+from assistant.generations import (
+    Generation,
+    ReaderLease,
+    bump_server_stamp,
+    current_number,
+    generation,
+    legacy_lexical_path,
+    lexical_path,
+    read_server_stamp,
+    remove_unused,
+)
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
 from ingest.records import Chunk, DocumentMeta
@@ -41,7 +57,7 @@ _BATCH = 256
 # and how often that copy was dropped because another process wrote (see _follow_other_processes).
 _SEEN: dict[str, dict[str, str]] = {}
 _REOPENS: dict[str, int] = {}
-_MANIFEST_TTL_SECONDS = 5.0
+_SERVER_POLL_SECONDS = 5.0  # how often a reader asks a Chroma server whether the index changed
 # One HTTP client per Chroma server and process (each new chromadb client starts a System of its own).
 _SERVER_CLIENTS: dict[tuple[str, int], Any] = {}
 _SERVER_GUARD = threading.Lock()
@@ -108,7 +124,10 @@ class ManifestEntry:
 @dataclass
 class _ManifestCache:
     entries: dict[str, ManifestEntry] = field(default_factory=dict)
-    loaded_at: float = 0.0
+    loaded: bool = False
+    chunks: int = 0  # committed chunks, summed once per load
+    speakers: tuple[frozenset[str], frozenset[str]] | None = None  # organisations, bodies: gathered once per load
+    kinds: dict[str, set[str]] | None = None  # organisation -> kinds of its documents
 
 
 @dataclass(frozen=True)
@@ -155,11 +174,14 @@ class Store:
         self._lock = threading.RLock()
         self._manifest = _ManifestCache()
         self._lexical: LexicalIndex | None = None
+        self._lexical_number: int | None = None
+        self._legacy: Path | None = None  # an index of the previous format, replaced on first sync
+        self._server_stamp: int | None = None
         self._wrote = False  # our own writes change the manifest; other processes' writes do too
         self._pinned = generation is not None
         self._refused: int | None = None  # a newer generation built with another embedder than ours
         self._server = _server_client(settings) if settings.chroma_host else None
-        self._checked_at = time.monotonic()
+        self._checked_at = -_SERVER_POLL_SECONDS  # the first read asks the server
         self._handle = self._open(generation.number if generation else None)
 
     # -- opening ---------------------------------------------------------------------------
@@ -252,10 +274,12 @@ class Store:
         """Reopen when a rebuild switched the current generation (on disk: checked on every read)."""
         if self._pinned:
             return
-        if self._server is not None and not force and time.monotonic() - self._checked_at < _MANIFEST_TTL_SECONDS:
+        if self._server is not None and not force and time.monotonic() - self._checked_at < _SERVER_POLL_SECONDS:
             return
         number = self._current()
         self._checked_at = time.monotonic()
+        if self._server is not None:
+            self._check_server_stamp()
         if number in (self._handle.generation.number, self._refused):
             return
         try:
@@ -268,7 +292,6 @@ class Store:
             return
         self._swap(new)
         self._manifest = _ManifestCache()
-        self._lexical = None
 
     def _follow_other_processes(self, entries: dict[str, ManifestEntry]) -> None:
         """Reopen the on-disk index when another process changed it since this process last looked.
@@ -302,7 +325,6 @@ class Store:
                     _REOPENS.get(key, 0),
                 )
             )
-            self._lexical = None
 
     def _swap(self, new: _Handle) -> None:
         with self._lock:
@@ -348,28 +370,47 @@ class Store:
 
     # -- manifest --------------------------------------------------------------------------
     def manifest(self, fresh: bool = False) -> dict[str, ManifestEntry]:
-        """Committed documents by id (cached briefly; other processes may ingest or rebuild)."""
+        """Committed documents by id, re-read only when the index changed (its stamp moved) or `fresh`."""
         with self._lock:
             self._follow_generation(force=fresh)
-            if fresh or time.monotonic() - self._manifest.loaded_at > _MANIFEST_TTL_SECONDS:
+            changed = self._lexical_index().refresh()
+            if fresh or changed or not self._manifest.loaded:
                 got = self._read(lambda h: h.manifest.get(include=["metadatas"]))
                 pairs = zip(got["ids"], got["metadatas"] or [], strict=True)
                 entries = {i: ManifestEntry.from_metadata(i, m) for i, m in pairs}
                 if self._server is None:
                     self._follow_other_processes(entries)
                 self._wrote = False
-                self._manifest = _ManifestCache(entries, time.monotonic())
+                self._manifest = _ManifestCache(entries, True, sum(e.n_chunks for e in entries.values()))
+                self._sync_lexical(entries)
             return self._manifest.entries
 
-    def speaker_names(self) -> tuple[set[str], set[str]]:
+    def speaker_names(self) -> tuple[frozenset[str], frozenset[str]]:
         """The organisations and the speaking bodies of the committed documents."""
         manifest = self.manifest()
-        return {e.organisation for e in manifest.values()}, {b for e in manifest.values() for b in e.bodies}
+        cache = self._manifest
+        if cache.speakers is None:
+            cache.speakers = (
+                frozenset(e.organisation for e in manifest.values()),
+                frozenset(b for e in manifest.values() for b in e.bodies),
+            )
+        return cache.speakers
+
+    def kinds_by_organisation(self) -> dict[str, set[str]]:
+        """Organisation -> the kinds of its committed documents (gathered once per change of the index)."""
+        manifest = self.manifest()
+        cache = self._manifest
+        if cache.kinds is None:
+            kinds: dict[str, set[str]] = {}
+            for entry in manifest.values():
+                kinds.setdefault(entry.organisation, set()).add(entry.kind)
+            cache.kinds = kinds
+        return cache.kinds
 
     def version(self) -> str:
-        """A hash of the committed (document, hash) pairs: changes whenever the index does."""
-        pairs = sorted((d, e.doc_hash) for d, e in self.manifest().items())
-        return hashlib.sha1(json.dumps([self.embedder_label, pairs]).encode()).hexdigest()[:16]
+        """Changes whenever the index does: the generation and its change stamps (no hashing per call)."""
+        self.manifest()
+        return f"{self.generation}:{self._lexical_index().stamp}:{self._server_stamp or 0}"
 
     def document_text(self, doc_id: str) -> str:
         got = self._read(lambda h: h.manifest.get(ids=[doc_id], include=["documents"]))
@@ -379,6 +420,8 @@ class Store:
     # -- writing (only under the write lock) -----------------------------------------------
     def add_chunks(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         """Upsert chunks (invisible until their document is committed)."""
+
+        self._lexical_index().note_pending(dict.fromkeys((c.doc_id, c.doc_hash) for c in chunks))
 
         def write(h: _Handle) -> None:
             if vectors:
@@ -423,27 +466,50 @@ class Store:
                 raise RuntimeError(
                     f"{meta.doc_id}: {len(chunks) - len(present)} of {len(chunks)} chunks vanished before the commit"
                 )
+            before = h.manifest.get(ids=[meta.doc_id], include=["metadatas", "documents"])
             h.manifest.upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[entry.metadata()])
+            try:
+                self._lexical_index().replace_document(meta.doc_id, doc_hash, chunks)
+            except Exception as exc:
+                _restore_manifest(h.manifest, meta.doc_id, before)  # the previous version stays, on both sides
+                raise IndexWriteError(
+                    f"{meta.source}: det lexikala indexet {lexical_path(self.settings, h.generation.number)} kunde "
+                    f"inte skrivas ({type(exc).__name__}: {exc}); dokumentet behåller sin tidigare version. "
+                    "Kontrollera diskutrymmet och kör `remiss ingest` igen."
+                ) from exc
             h.chunks.delete(where={"$and": [{"doc_id": meta.doc_id}, {"doc_hash": {"$ne": doc_hash}}]})
+            self._lexical_index().clear_pending(meta.doc_id)
 
-        self._write(write)
-        self._invalidate()
+        try:
+            self._write(write)
+        finally:
+            self._invalidate()
 
     def delete_document(self, doc_id: str) -> None:
         """Remove a document: first from the manifest (invisible at once), then its chunks."""
 
         def write(h: _Handle) -> None:
             h.manifest.delete(ids=[doc_id])
+            self._lexical_index().remove_document(doc_id)
             h.chunks.delete(where={"doc_id": doc_id})
+            self._lexical_index().clear_pending(doc_id)
 
-        self._write(write)
-        self._invalidate()
+        try:
+            self._write(write)
+        finally:
+            self._invalidate()
 
-    def collect_garbage(self) -> GarbageReport:
+    def collect_garbage(self, whole: bool = True) -> GarbageReport:
         """Delete chunks of versions no committed document owns (left by a killed ingest), and find
         committed documents that miss chunks. Runs under the write lock, so no other writer's
-        not-yet-committed chunks can be among those deleted."""
+        not-yet-committed chunks can be among those deleted.
+
+        Without `whole`, only the versions the writers' journal names are cleaned (the work of one
+        document, not of the whole index), once a whole sweep has run since the journal began."""
         committed = self.manifest(fresh=True)
+        journal = self._lexical_index()
+        if not whole and journal.swept:
+            return self._write(lambda h: self._clean_pending(h, journal, committed))
 
         def write(h: _Handle) -> GarbageReport:
             got = h.chunks.get(include=["metadatas"])
@@ -463,15 +529,34 @@ class Store:
                 for d, e in committed.items()
                 if present[(d, e.doc_hash)] != e.n_chunks
             }
+            journal.clear_pending()
+            journal.mark_swept()
             return GarbageReport(len(stale), damaged)
 
         return self._write(write)
 
+    def _clean_pending(self, h: _Handle, journal: LexicalIndex, committed: dict[str, ManifestEntry]) -> GarbageReport:
+        removed = 0
+        for doc_id, doc_hash in journal.pending():
+            entry = committed.get(doc_id)
+            if entry is None or entry.doc_hash != doc_hash:  # never committed: its chunks go
+                where = {"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}
+            else:  # committed, but the old version's chunks may still be there
+                where = {"$and": [{"doc_id": doc_id}, {"doc_hash": {"$ne": doc_hash}}]}
+            stale = h.chunks.get(where=where, include=[])["ids"]
+            if stale:
+                h.chunks.delete(ids=stale)
+            removed += len(stale)
+        journal.clear_pending()
+        return GarbageReport(removed)
+
     def _invalidate(self) -> None:
         with self._lock:
-            self._manifest = _ManifestCache(self._manifest.entries, 0.0)  # reload on next read
-            self._lexical = None
+            self._manifest = _ManifestCache(self._manifest.entries, False)  # reload on next read
             self._wrote = True
+            if self._server is not None:
+                with contextlib.suppress(Exception), self._server_errors():  # readers poll it; a lost bump waits
+                    bump_server_stamp(self.settings, self._server, self._handle.generation.number)
 
     # -- reading ---------------------------------------------------------------------------
     def committed_chunks(self) -> list[Chunk]:
@@ -485,14 +570,14 @@ class Store:
         return sorted(chunks, key=lambda c: (c.doc_id, c.start))
 
     def chunk_count(self) -> int:
-        return sum(e.n_chunks for e in self.manifest().values())
+        self.manifest()
+        return self._manifest.chunks
 
     def dense_search(self, vector: Sequence[float], k: int, where: dict | None = None) -> list[tuple[Chunk, float]]:
         """Top-k committed chunks by cosine similarity (1 - distance)."""
-        committed = self.manifest()
+        total = self.chunk_count()  # from the manifest: no count() call per question
 
         def query(h: _Handle) -> dict[str, Any] | None:
-            total = h.chunks.count()
             if total == 0:
                 return None
             return h.chunks.query(
@@ -519,22 +604,105 @@ class Store:
         return out[:k]
 
     def lexical(self) -> LexicalIndex:
-        """The BM25 index for the current version: from memory, from disk, or rebuilt."""
+        """The BM25 index of the current generation, in step with the manifest (checked by its stamp)."""
         with self._lock:
-            version = self.version()
-            if self._lexical is not None and self._lexical.version == version:
-                return self._lexical
-            path = self._lexical_path()
-            index = LexicalIndex.load(path)
-            if index is None or index.version != version:
-                index = LexicalIndex.build(self.committed_chunks(), version)
-                with contextlib.suppress(OSError):  # a read-only data dir still searches
-                    index.save(path)
-            self._lexical = index
-            return index
+            self.manifest()
+            return self._lexical_index()
 
-    def _lexical_path(self) -> Path:
-        return lexical_path(self.settings, self._handle.generation.number)
+    def lexical_search(self, question: str, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
+        """Top-k BM25 hits of committed versions only (a lexical index that lags the manifest shows nothing stale)."""
+        lexical = self.lexical()
+        committed = self._manifest.entries
+        found = lexical.search(question, k + 8, where=where)
+        return [(c, s) for c, s in found if (e := committed.get(c.doc_id)) is not None and e.doc_hash == c.doc_hash][:k]
+
+    def _lexical_index(self) -> LexicalIndex:
+        """The open lexical index of the generation being read (opened, or migrated, on first use)."""
+        number = self._handle.generation.number
+        if self._lexical is not None and self._lexical_number == number:
+            return self._lexical
+        path = lexical_path(self.settings, number)
+        try:
+            index = LexicalIndex(path)
+        except (OSError, sqlite3.Error) as exc:  # a read-only data dir still searches, from memory
+            log.warning("Kan inte öppna det lexikala indexet %s (%s); det byggs i minnet.", path, exc)
+            index = LexicalIndex(":memory:")
+        legacy = legacy_lexical_path(self.settings, number)
+        self._legacy = legacy if legacy.exists() else None
+        if index.migrated or self._legacy is not None:
+            log.warning(
+                "Det lexikala indexet %s har ett äldre format; det byggs om från dokumenten i indexet "
+                "(inget indexerat går förlorat).",
+                self._legacy or path,
+            )
+        if self._lexical is not None:
+            self._lexical.close()
+        self._lexical, self._lexical_number = index, number
+        self._manifest = _ManifestCache()
+        return index
+
+    def _sync_lexical(self, entries: dict[str, ManifestEntry]) -> None:
+        """Bring the lexical index in step with the manifest: after a crash, on a fresh data dir of a
+        Chroma server, or from the previous format. Only one writer does it (under the write lock)."""
+        index = self._lexical_index()
+        have = index.documents()
+        want = {d: e.doc_hash for d, e in entries.items()}
+        if have == want:
+            self._forget_legacy()
+            return
+        if index.path == ":memory:" or writelock.is_held(self.settings):
+            self._repair_lexical(index, have, entries)
+            return
+        try:
+            with writelock.write_lock(self.settings, wait=0):
+                self._repair_lexical(index, index.documents(), entries)
+        except RemissError:
+            return  # a writer is at work and brings it in step itself; searches keep to committed versions
+
+    def _repair_lexical(self, index: LexicalIndex, have: dict[str, str], entries: dict[str, ManifestEntry]) -> None:
+        started = time.perf_counter()
+        for doc_id in sorted(set(have) - set(entries)):
+            index.remove_document(doc_id)
+        missing = [e for d, e in sorted(entries.items()) if have.get(d) != e.doc_hash]
+        for entry in missing:
+            got = self._read(
+                lambda h, e=entry: h.chunks.get(
+                    where={"$and": [{"doc_id": e.doc_id}, {"doc_hash": e.doc_hash}]},
+                    include=["documents", "metadatas"],
+                )
+            )
+            chunks = [
+                Chunk.from_metadata(i, d, m)
+                for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+            ]
+            if len(chunks) != entry.n_chunks:
+                continue  # changed meanwhile by a writer elsewhere: the next change brings it in
+            index.replace_document(entry.doc_id, entry.doc_hash, sorted(chunks, key=lambda c: c.start))
+        if missing:
+            log.info("Lexikala indexet: %d dokument lästes in på %.1f s.", len(missing), time.perf_counter() - started)
+        index.refresh()
+        self._forget_legacy()
+
+    def _forget_legacy(self) -> None:
+        if self._legacy is not None:
+            with contextlib.suppress(OSError):
+                self._legacy.unlink()
+            self._legacy = None
+
+    def _check_server_stamp(self) -> None:
+        """On a Chroma server: has any writer committed since we last looked? (one small request)"""
+        stamp = read_server_stamp(self.settings, self._server, self._handle.generation.number)
+        if stamp != self._server_stamp:
+            self._server_stamp = stamp
+            self._manifest = _ManifestCache(self._manifest.entries, False)
+
+
+def _restore_manifest(manifest: Any, doc_id: str, before: dict[str, Any]) -> None:
+    """Put back the manifest record `before` held (or remove the one just written when there was none)."""
+    if before.get("ids"):
+        manifest.upsert(ids=[doc_id], embeddings=[[1.0]], documents=before["documents"], metadatas=before["metadatas"])
+    else:
+        manifest.delete(ids=[doc_id])
 
 
 def _record_dimension(chunks: Any, dimension: int) -> None:

@@ -317,3 +317,28 @@ def test_bench_serves_on_the_port_it_is_given(corpus_settings: Settings) -> None
 def test_a_bad_port_is_one_line_and_exit_code_1(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--port", "70000"]) == 1
     assert "--port" in capsys.readouterr().err
+
+
+def test_growth_rows_and_latency_per_thousand_documents() -> None:
+    from evals.bench.growth import growth_per_1000, growth_rows
+
+    results = {
+        "ingest": {1: {"documents": 5}, 100: {"documents": 500}, 300: {"documents": 1500}},
+        "search": {s: {"hybrid": {"p50_ms": 40.0 + s / 10, "p95_ms": 60.0 + s / 5}} for s in (1, 100, 300)},
+        "growth": {
+            100: {
+                "incremental": {"add_one_s": 2.5, "embedded": 3},
+                "query_rss": {"rss_mib": 260.0, "peak_mib": 270.0, "load_s": 4.0},
+            },
+            300: {"error": "RuntimeError: boom"},
+        },
+    }
+    assert growth_per_1000(results) == pytest.approx((120.0 - 60.2) / 1495 * 1000)
+    by_metric = {r.metric: r for r in growth_rows(results)}
+    add = by_metric["×100 add one document to 500 (`remiss ingest FILE`)"]
+    assert add.value == "2.50 s (3 embedded now)" and add.verdict == "ok"
+    rss = by_metric["×100 query process memory after 20 searches (RSS / peak)"]
+    assert rss.value.startswith("260 / 270 MiB") and rss.verdict == "MISSED"
+    assert by_metric["×300 growth figures"].verdict == "RuntimeError: boom"
+    per = by_metric["hybrid search latency per 1,000 more documents (p50 / p95)"]
+    assert per.value == f"{29.9 / 1495 * 1000:+.1f} / {59.8 / 1495 * 1000:+.1f} ms"

@@ -176,7 +176,7 @@ def _known_share(question: str, lexical: LexicalIndex) -> float:
     """IDF-weighted share of the question's content words the corpus uses at all (1 = all known).
 
     A word counts as known when its stem is indexed or it splits into indexed parts (a compound)."""
-    unseen = math.log(1 + len(lexical.chunks))  # the weight of a word no passage has
+    unseen = math.log(1 + lexical.n_chunks)  # the weight of a word no passage has
     known_weight = total = 0.0
     for word in words(question):
         terms = analyse(word, lexical.vocab)
@@ -218,7 +218,7 @@ def _missing_key_word(terms: set[str], hits: Sequence[Hit], lexical: LexicalInde
     for hit in hits:
         for _, sentence_terms in lexical.sentences_of(hit.chunk):
             present |= sentence_terms
-    unseen = math.log(1 + len(lexical.chunks))
+    unseen = math.log(1 + lexical.n_chunks)
     missing = [lexical.idf(t) if t in lexical.document_frequency else unseen for t in terms if t not in present]
     return max(missing, default=0.0) / unseen
 

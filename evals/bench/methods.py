@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evals.bench import growth
 from evals.bench.baselines import K
 from evals.bench.common import WARM_UP
 
@@ -23,7 +24,7 @@ def methods(results: dict[str, Any]) -> list[str]:
         "appended to its last paragraph (the last line that ends a sentence). Each scale is ingested into "
         "its own fresh data dir under the output folder.",
         "- **Cold ingest**: `assistant.indexing.ingest(settings)` into an empty index (load, clean, chunk, "
-        "embed through the cache, Chroma upserts, manifest, BM25 build and save). At ×1 the embedding cache "
+        "embed through the cache, Chroma upserts, manifest, the lexical index per document). At ×1 the embedding cache "
         "is a new, empty file, so every passage is embedded; the model itself is loaded and warmed up "
         "beforehand (its load time is its own row). ×N share the ×1 cache file, so the vectors of unchanged "
         "chunks come from the cache and only the changed passages are embedded: at ×N the index (Chroma, "
@@ -45,6 +46,14 @@ def methods(results: dict[str, Any]) -> list[str]:
         "(whether a name is a topic, `HybridSearcher._is_topic`), so the first pass pays the first question "
         f"about each speaker; 'same questions again' repeats the {meta['questions']} questions with every "
         "cache warm. **Ask** = `Assistant.answer(q)` (extractive, no LLM) on the same questions at ×1.",
+        "- **Growth** (×N > 1, after the search latencies): *add one document* = `ingest(settings, "
+        "paths=[file])` (`remiss ingest FILE`) of one further copy of the first original (its own catalog entry "
+        "and '(Kopia N.)' sentence, so its passages mostly come from the embedding cache) into the ×N index, "
+        "timed in the bench process; *query process memory* = a new Python process that builds "
+        f"`Assistant(settings)`, runs one search and then {growth.RSS_QUESTIONS} of the questions, and reports VmRSS "
+        "and VmHWM from /proc/self/status ('ready in' = until the first search had answered); *per 1,000 more "
+        "documents* = the difference of hybrid p50/p95 between the largest and smallest scale, divided by the "
+        "difference of their document counts, × 1,000.",
         "- **Serving**: a new process (`python -m evals.bench --serve-child`, started by `/bin/sh`, which "
         "forks it as a terminal would: on Linux a process's ru_maxrss starts at the peak RSS of the process "
         "that exec'd it, and the bench itself holds two models) imports the app, builds "

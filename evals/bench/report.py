@@ -10,6 +10,7 @@ from typing import Any
 
 from evals.bench.baselines import baseline_rows
 from evals.bench.common import Row, pct
+from evals.bench.growth import growth_rows
 from evals.bench.ingest import ingest_rows
 from evals.bench.machine import idle_verdict
 from evals.bench.methods import methods
@@ -22,6 +23,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     rows = ingest_rows(results)
     for scale, search in results["search"].items():
         rows += search_rows(int(scale), search)
+    rows += growth_rows(results)
     rows += serving_rows(results.get("serving"))
     rows += baseline_rows(results.get("baselines"), results["ingest"][1]["cold_s"])
     return rows

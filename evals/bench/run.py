@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from evals.bench.baselines import measure_baselines
 from evals.bench.common import bench_questions, derive, pct, timed
+from evals.bench.growth import measure_incremental, measure_query_rss
 from evals.bench.ingest import measure_ingest, time_embedder, time_noop_command
 from evals.bench.machine import Recorder, idle_verdict, machine, other_processes
 from evals.bench.report import build_rows, print_table, write_markdown, write_results
@@ -147,6 +148,14 @@ def run_bench(
         results["ingest"][scale] = asdict(run)
         with recorder.phase(f"×{scale} search latency"):
             results["search"][scale] = measure_search(sn, questions)
+        with recorder.phase(f"×{scale} growth: one document added, a query process's memory"):
+            try:
+                results.setdefault("growth", {})[scale] = {
+                    "incremental": measure_incremental(sn, scale),
+                    "query_rss": measure_query_rss(sn, questions),
+                }
+            except Exception as exc:
+                results.setdefault("growth", {})[scale] = {"error": f"{type(exc).__name__}: {exc}"}
 
     results["meta"] = {
         "timestamp": stamp.isoformat(timespec="seconds"),
