@@ -121,9 +121,8 @@ def rarity(store: Store) -> Callable[[str], float] | None:
     """How rare a word is across the indexed passages, 0.15-1 (BM25's IDF over its maximum)."""
     try:
         lexical = store.lexical()
-        top = math.log(1 + len(lexical.chunks))
-        lexical.idf("tillsyn")
-    except Exception:
+        top = math.log(1 + lexical.n_chunks)
+    except Exception:  # no lexical index yet: addressing falls back to equal word weights
         return None
     return lambda term: min(1.0, max(0.15, lexical.idf(term) / top)) if top else 1.0
 
