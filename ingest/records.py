@@ -30,6 +30,7 @@ class Page:
 
     number: int | None
     text: str
+    ocr: bool = False  # read from a page image by OCR: its text may hold misread words
 
 
 @dataclass(frozen=True)
