@@ -22,6 +22,7 @@ from assistant.sentences import sentence_texts
 from assistant.settings import Settings
 from assistant.store import Store, server_client, server_errors
 from assistant.writelock import write_lock
+from ingest import ocr
 from ingest.catalog import Catalog, document_id, load_catalog
 from ingest.chunking import chunk_sections
 from ingest.clean import clean
@@ -30,7 +31,7 @@ from ingest.records import Chunk, CleanText, DocumentMeta
 from ingest.sections import split_sections
 
 # Bump when cleaning, sectioning, chunking or the indexed text changes, so every document is redone.
-PIPELINE_VERSION = "9"  # 9: the sentence splitter knows Swedish abbreviations; sentences embedded
+PIPELINE_VERSION = "10"  # 10: PDFs read by layout (headers, columns, hyphens), scanned pages by OCR
 HEADER_RESERVE_TOKENS = 64
 
 
@@ -63,6 +64,7 @@ class Prepared:
     doc_hash: str
     clean: CleanText
     chunks: list[Chunk]
+    warnings: tuple[str, ...] = ()  # read only in part (scanned pages without OCR)
 
 
 class Progress:
@@ -104,6 +106,7 @@ def document_hash(data: bytes, meta: DocumentMeta, settings: Settings) -> str:
     digest = hashlib.sha256(data)
     digest.update(json.dumps(meta.__dict__, sort_keys=True, ensure_ascii=False, default=list).encode())
     digest.update(f"{PIPELINE_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}".encode())
+    digest.update(f":ocr={ocr.state()}".encode())  # installing Tesseract later reads the skipped scanned pages
     return digest.hexdigest()
 
 
@@ -115,11 +118,13 @@ def prepare(
     doc_id: str | None = None,
 ) -> Prepared:
     """Load, clean, sectionise and chunk one file (no I/O besides reading it)."""
+    warnings: list[str] = []
     pages = load(
         path,
         int(settings.max_file_mb * 1_000_000),
         max_unpacked_bytes=int(settings.max_unpacked_mb * 1_000_000),
         max_seconds=settings.max_parse_seconds,
+        warn=warnings.append,
     )
     cleaned = clean(pages)
     if not cleaned.text.strip():
@@ -128,11 +133,18 @@ def prepare(
     doc_hash = document_hash(path.read_bytes(), meta, settings)
     sections = split_sections(cleaned.blocks, meta)
     chunks = chunk_sections(
-        sections, cleaned.text, meta, doc_hash, settings.chunk_tokens, settings.chunk_overlap_tokens, fits
+        sections,
+        cleaned.text,
+        meta,
+        doc_hash,
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        fits,
+        frozenset(p.number for p in pages if p.ocr and p.number is not None),
     )
     if not chunks:
         raise LoadError(path, "filen gav inga textstycken att indexera")
-    return Prepared(meta, doc_hash, cleaned, chunks)
+    return Prepared(meta, doc_hash, cleaned, chunks, tuple(warnings))
 
 
 def ingest(
@@ -302,6 +314,7 @@ def _ingest_one(
     except Exception as exc:  # cleaning, sections or chunks choked on what the parser gave: still this file's error
         report.failed.append((str(path), f"oväntat fel när filen bearbetades ({type(exc).__name__}: {exc})"))
         return
+    report.warnings.extend(prepared.warnings)
     if whole and entry is not None and entry.doc_hash == prepared.doc_hash:
         report.unchanged.append(doc_id)
         return

@@ -158,7 +158,8 @@ def _load_pdf(path: Path, max_seconds: float, warn: Callable[[str], None]) -> li
     if not any(p.text.strip() for p in pages):
         if any(p.needs_ocr for p in raw) and ocr.state() == "none":
             raise LoadError(
-                path, f"PDF-filen har inget textlager (skannad) och Tesseract (OCR) saknas; installera det med `{ocr.INSTALL}`"
+                path,
+                f"PDF-filen har inget textlager (skannad) och Tesseract (OCR) saknas; installera det: `{ocr.INSTALL}`",
             )
         raise LoadError(path, "PDF-filen har inget textlager (skannad?) och ingen text kunde läsas; kör OCR först")
     return pages

@@ -8,8 +8,8 @@ RTF is read with striprtf. Headings become "# ..." lines, list items "- ...", ta
 
 from __future__ import annotations
 
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 _NS = {
@@ -17,8 +17,8 @@ _NS = {
     "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
     "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
 }
-_T = "{%s}" % _NS["text"]
-_TABLE = "{%s}" % _NS["table"]
+_T = "{" + _NS["text"] + "}"
+_TABLE = "{" + _NS["table"] + "}"
 _SKIP = {f"{_T}note", f"{_T}tracked-changes", f"{_T}sequence-decls", f"{_T}table-of-content-source"}
 
 

@@ -20,6 +20,7 @@ come back as segments and go through the same steps.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import re
 import statistics
@@ -249,7 +250,7 @@ def _lines(segments: list[Segment]) -> list[_Line]:
         height = statistics.median(s.height for s in row)
         text = row[0].text
         is_row = False
-        for prev, seg in zip(row, row[1:], strict=False):
+        for prev, seg in itertools.pairwise(row):
             gap = seg.x0 - prev.x1
             if gap > 1.5 * height:
                 text = f"{text.rstrip()} | {seg.text.lstrip()}"
@@ -297,7 +298,7 @@ def _page_lines(page: RawPage) -> list[str]:
 
 
 def _pitch(flow: list[_Line]) -> float:
-    steps = [b.top - a.top for a, b in zip(flow, flow[1:], strict=False) if b.top > a.top]
+    steps = [b.top - a.top for a, b in itertools.pairwise(flow) if b.top > a.top]
     if not steps:
         return math.inf
     return statistics.median(steps)
@@ -319,7 +320,7 @@ def _vocabulary(page_lines: list[list[str]]) -> set[str]:
 def _join_hyphenated(page_lines: list[list[str]], vocabulary: set[str]) -> None:
     """Join 'verksamhets-' + 'utveckling' across a line (and page) break, in place."""
     places = [(p, i) for p, lines in enumerate(page_lines) for i in range(len(lines))]
-    for (p, i), (q, j) in zip(places, places[1:], strict=False):
+    for (p, i), (q, j) in itertools.pairwise(places):
         line, following = page_lines[p][i], page_lines[q][j]  # None: a line emptied by the join before
         if not line or not following or line[-1] not in HYPHENS:
             continue

@@ -18,7 +18,10 @@ MARGIN = 25.0
 BODY_TOP, BODY_BOTTOM = 32.0, 268.0
 LINE_H = 5.6
 FONT_SIZE = 11
-FONT_PATHS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf")
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+)
 
 ORGANISATIONS = (
     "Malmö stad",
