@@ -1,6 +1,7 @@
 """Read scanned PDF pages with Tesseract and its Swedish model, as segments for `ingest.pdf_layout`.
 
-The page is rendered with PDFium (no poppler needed) and Tesseract returns each word with its box;
+The page is rendered with PDFium (no poppler needed) and the `tesseract` program (called directly:
+one thread, TSV output) returns each word with its box;
 words of one Tesseract line become one segment, so running headers, columns and hyphens are
 handled as on any other page. Without Tesseract (or its Swedish model) the caller gets a warning
 in Swedish that names the file and what to install; the pages with text still ingest.
@@ -8,6 +9,8 @@ in Swedish that names the file and what to install; the pages with text still in
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -79,23 +82,43 @@ def read_scanned(doc: Any, pages: list[RawPage], path: Path, warn: Callable[[str
 
 
 def _ocr_page(pdf_page: Any, page: RawPage, language: str) -> list[Segment]:
-    import pytesseract
-
+    """Render at DPI, run `tesseract … tsv` on one thread (two ingest processes share the cores)."""
     image = pdf_page.render(scale=DPI / 72, grayscale=True).to_pil()
-    data = pytesseract.image_to_data(
-        image, lang=language, config="--psm 3", output_type=pytesseract.Output.DICT, timeout=PAGE_SECONDS
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    command = [shutil.which("tesseract") or "tesseract", "stdin", "stdout", "-l", language, "--psm", "3"]
+    done = subprocess.run(
+        [*command, "--dpi", str(DPI), "tsv"],
+        input=buffer.getvalue(),
+        capture_output=True,
+        timeout=PAGE_SECONDS,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        check=False,
     )
-    to_points = 72 / DPI
-    lines: dict[tuple[int, int, int], list[int]] = {}
-    for i, word in enumerate(data["text"]):
-        if word.strip() and float(data["conf"][i]) >= 0:
-            lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.decode("utf-8", "replace").strip()[-300:] or f"exit {done.returncode}")
+    return _segments(done.stdout.decode("utf-8", "replace"), 72 / DPI)
+
+
+def _segments(tsv: str, to_points: float) -> list[Segment]:
+    """Words of one Tesseract line (block, paragraph, line) joined into one segment, in points."""
+    lines: dict[tuple[str, str, str], list[tuple[int, int, int, int, str]]] = {}
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        left, top, width, height = (int(c) for c in cols[6:10])
+        lines.setdefault((cols[2], cols[3], cols[4]), []).append((left, top, width, height, cols[11].strip()))
     segments = []
-    for indices in lines.values():
-        left = min(data["left"][i] for i in indices)
-        top = min(data["top"][i] for i in indices)
-        right = max(data["left"][i] + data["width"][i] for i in indices)
-        bottom = max(data["top"][i] + data["height"][i] for i in indices)
-        text = " ".join(data["text"][i].strip() for i in sorted(indices, key=lambda i: data["left"][i]))
-        segments.append(Segment(left * to_points, top * to_points, right * to_points, bottom * to_points, text))
+    for words in lines.values():
+        words.sort()
+        segments.append(
+            Segment(
+                min(w[0] for w in words) * to_points,
+                min(w[1] for w in words) * to_points,
+                max(w[0] + w[2] for w in words) * to_points,
+                max(w[1] + w[3] for w in words) * to_points,
+                " ".join(w[4] for w in words),
+            )
+        )
     return segments

@@ -124,9 +124,7 @@ def lay_out(raw_pages: list[RawPage]) -> list[Page]:
     _drop_running_lines(raw_pages)
     page_lines = [_page_lines(p) for p in raw_pages]
     _join_hyphenated(page_lines, _vocabulary(page_lines))
-    return [
-        Page(p.number, "\n".join(lines), ocr=p.ocr) for p, lines in zip(raw_pages, page_lines, strict=True)
-    ]
+    return [Page(p.number, "\n".join(lines), ocr=p.ocr) for p, lines in zip(raw_pages, page_lines, strict=True)]
 
 
 # ------------------------------------------------------------------ running headers and footers
@@ -169,9 +167,7 @@ def _drop_running_lines(pages: list[RawPage]) -> None:
     # A line with a (page) number that repeats on 2 pages is a running line; plain text must repeat on 3,
     # so two pages that start alike (a repeated heading, a form) keep their text.
     share = math.ceil(0.4 * len(with_text))
-    frequent = {
-        k for k, n in counts.items() if k.replace("#", "").strip() and n >= max(2 if "#" in k else 3, share)
-    }
+    frequent = {k for k, n in counts.items() if k.replace("#", "").strip() and n >= max(2 if "#" in k else 3, share)}
     for page in with_text:
         drop: set[int] = set()
         for row in edges[page.number]:
