@@ -91,7 +91,7 @@ def chunk_sections(
     """Chunk every section of one document.
 
     `fits` is an extra check (the embedder's own token window); a chunk that fails it is
-    split further. A chunk starting on one of `ocr_pages` is marked as read by OCR.
+    split further. A chunk holding text of one of `ocr_pages` is marked as read by OCR.
     """
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
@@ -121,7 +121,7 @@ def chunk_sections(
                     start=start,
                     end=end,
                     token_count=count_tokens(body),
-                    ocr=page in ocr_pages,
+                    ocr=any(b.page in ocr_pages for b in section.blocks if b.start < end and b.end > start),
                 )
             )
     return chunks

@@ -30,6 +30,15 @@ SCANNED = [
     "länsstyrelsen får ett tydligare uppdrag att stödja",
     "kommunernas eget kvalitetsarbete.",
 ]
+TEXT_PAGE = [
+    "Inledning",
+    "",
+    "Gullspångs kommun har tagit del av betänkandet och lämnar följande yttrande. Kommunen",
+    "delar utredningens bild av att styrningen av välfärden behöver bli mer tillitsbaserad.",
+    "Medarbetarnas kunskap och erfarenhet bör tas till vara bättre än i dag. Kommunen ser",
+    "också ett behov av att minska antalet riktade statsbidrag och de krav på återrapportering",
+    "som följer med dem, eftersom de tar tid från verksamheten.",
+]
 SCANNED_SENTENCE = (
     "Gullspångs kommun avstyrker förslaget om en nationell tillsynsmyndighet för hemtjänsten "
     "eftersom tillsynen redan fungerar väl i länet."
@@ -174,7 +183,8 @@ def test_a_table_is_kept_as_rows(tmp_path: Path) -> None:
 def _scanned_pdf(path: Path, text_page: bool = True) -> Path:
     def draw(pdf, number: int) -> None:  # type: ignore[no-untyped-def]
         if number == 1 and text_page:
-            pdf.text(25, 30, "Gullspångs kommun har tagit del av betänkandet och lämnar följande yttrande.")
+            for i, line in enumerate(TEXT_PAGE):
+                pdf.text(25, 30 + i * 5.5, line)
         else:
             pdf.image(render_image(SCANNED, dpi=150), x=0, y=0, w=210, h=297)
 
@@ -191,6 +201,11 @@ def test_a_scanned_page_is_read_by_ocr_marked_and_answers_a_question(
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     path = _scanned_pdf(corpus / "gullspang-yttrande.pdf")
+    (corpus / "catalog.toml").write_text(
+        '[[documents]]\nfile = "gullspang-yttrande.pdf"\ntitle = "Yttrande från Gullspångs kommun"\n'
+        'organisation = "Gullspångs kommun"\nbody = "Kommunstyrelsen"\nkind = "remissvar"\n',
+        encoding="utf-8",
+    )
     pages = load(path, MAX)
     assert [p.ocr for p in pages] == [False, True]
     assert SCANNED_SENTENCE in _flat(pages[1].text)
