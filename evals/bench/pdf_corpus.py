@@ -279,7 +279,7 @@ def _table_page(pdf: Any, writer: _Writer, rng: random.Random, y: float) -> None
         y += LINE_H * 1.4
         pdf.line(MARGIN, y - LINE_H, PAGE_W - MARGIN, y - LINE_H)
         stance = rng.choice(["Tillstyrker", "Avstyrker", "Ingen åsikt"])
-        note = rng.choice(["Se avsnitt 3", "Kräver finansiering", "Bör utredas", "—"])
+        note = rng.choice(["Se avsnitt 3", "Kräver finansiering", "Bör utredas", "Inga"])
         for x, cell in zip(columns, (obj.replace("förslaget ", "")[:34], stance, note), strict=True):
             pdf.text(x, y, cell)
     y += LINE_H * 2.5
