@@ -27,12 +27,14 @@ from ingest.catalog import Catalog, document_id, load_catalog
 from ingest.chunking import chunk_sections
 from ingest.clean import clean
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
-from ingest.records import Chunk, CleanText, DocumentMeta
+from ingest.prefetch import Prefetcher
+from ingest.records import Chunk, CleanText, DocumentMeta, Page
 from ingest.sections import split_sections
 
 # Bump when cleaning, sectioning, chunking or the indexed text changes, so every document is redone.
 PIPELINE_VERSION = "10"  # 10: PDFs read by layout (headers, columns, hyphens), scanned pages by OCR
 HEADER_RESERVE_TOKENS = 64
+READ_AHEAD = 1  # files read in a background thread while the one before is embedded (0: none)
 
 
 @dataclass
@@ -110,14 +112,8 @@ def document_hash(data: bytes, meta: DocumentMeta, settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def prepare(
-    path: Path,
-    catalog: Catalog,
-    settings: Settings,
-    fits: Callable[[str], bool] | None,
-    doc_id: str | None = None,
-) -> Prepared:
-    """Load, clean, sectionise and chunk one file (no I/O besides reading it)."""
+def read_file(path: Path, settings: Settings) -> tuple[list[Page], list[str]]:
+    """The file's pages and what was read only in part (warnings), within the settings' limits."""
     warnings: list[str] = []
     pages = load(
         path,
@@ -126,6 +122,19 @@ def prepare(
         max_seconds=settings.max_parse_seconds,
         warn=warnings.append,
     )
+    return pages, warnings
+
+
+def prepare(
+    path: Path,
+    catalog: Catalog,
+    settings: Settings,
+    fits: Callable[[str], bool] | None,
+    doc_id: str | None = None,
+    loaded: tuple[list[Page], list[str]] | None = None,
+) -> Prepared:
+    """Load (unless `loaded` already holds `read_file`'s result), clean, sectionise and chunk one file."""
+    pages, warnings = loaded if loaded is not None else read_file(path, settings)
     cleaned = clean(pages)
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
@@ -228,9 +237,13 @@ def _update(settings: Settings, paths: list[Path] | None, store: Store, progress
     seen: set[str] = set()
     ids = unique_ids(files)
     damaged = set(garbage.damaged)
+    to_read = [p for p in files if _needs_reading(p, ids[p], catalog, settings, committed, damaged)]
+    ahead = Prefetcher(lambda p: read_file(p, settings), to_read, READ_AHEAD if len(to_read) > 1 else 0)
     try:
         for path in files:
-            _ingest_one(path, ids[path], catalog, settings, store, cache, committed, damaged, seen, report, progress)
+            _ingest_one(
+                path, ids[path], catalog, settings, store, cache, committed, damaged, seen, report, progress, ahead
+            )
             progress.file_done(path.name)
         for doc_id, entry in committed.items():
             source = Path(entry.source)
@@ -239,6 +252,7 @@ def _update(settings: Settings, paths: list[Path] | None, store: Store, progress
                 report.removed.append(doc_id)
         store.lexical()  # rebuild and persist BM25 for the new version now, not at first search
     finally:
+        ahead.close()
         cache.close()
         progress.stop()
     report.chunks_total = store.chunk_count()
@@ -285,6 +299,7 @@ def _ingest_one(
     seen: set[str],
     report: IngestReport,
     progress: Progress,
+    ahead: Prefetcher[tuple[list[Page], list[str]]] | None = None,
 ) -> None:
     seen.add(doc_id)
     entry = committed.get(doc_id)
@@ -302,7 +317,8 @@ def _ingest_one(
             return
         embedder = store.embedder
         window = embedder.max_tokens - HEADER_RESERVE_TOKENS
-        prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window, doc_id)
+        loaded = ahead.get(path) if ahead is not None else None
+        prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window, doc_id, loaded)
     except RemissError:
         raise  # the embedder or the store, not the file
     except LoadError as exc:
@@ -337,6 +353,19 @@ def _ingest_one(
     report.embedded += fresh + fresh_sentences
     report.chunks_written += len(prepared.chunks)
     (report.updated if entry is not None else report.added).append(doc_id)
+
+
+def _needs_reading(
+    path: Path, doc_id: str, catalog: Catalog, settings: Settings, committed: dict, damaged: set[str]
+) -> bool:
+    """False for a file `_ingest_one` will find unchanged without reading it (the same quick check)."""
+    entry = committed.get(doc_id)
+    if doc_id in damaged or entry is None or entry.source != str(path) or not path.is_file():
+        return True
+    try:
+        return not _quick_hash_matches(path, doc_id, catalog, settings, entry.doc_hash)
+    except OSError:
+        return True
 
 
 def _quick_hash_matches(path: Path, doc_id: str, catalog: Catalog, settings: Settings, doc_hash: str) -> bool:

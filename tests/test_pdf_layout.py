@@ -32,6 +32,7 @@ def tesseract() -> None:
             pytest.fail(reason)
         pytest.skip(reason)
 
+
 SCANNED = [
     "Yttrande om hemtjänsten",
     "",
