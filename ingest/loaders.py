@@ -1,6 +1,6 @@
 """Turn a file into raw pages of text, or a `LoadError` that says what is wrong with it.
 
-Whatever a parser raises for a file (pypdf, python-docx, zipfile, lxml, bs4 ...) becomes that
+Whatever a parser raises for a file (PDFium, python-docx, zipfile, lxml, bs4 ...) becomes that
 file's LoadError: a bad file never stops the files after it. Before parsing, a DOCX is unpacked
 within `max_unpacked_bytes` (a zip bomb is refused, not expanded); parsing gets `max_seconds`.
 """
