@@ -22,16 +22,19 @@ from assistant.sentences import sentence_texts
 from assistant.settings import Settings
 from assistant.store import Store, server_client, server_errors
 from assistant.writelock import write_lock
+from ingest import ocr
 from ingest.catalog import Catalog, document_id, load_catalog, needs_text
 from ingest.chunking import chunk_sections
 from ingest.clean import clean
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
-from ingest.records import Chunk, CleanText, DocumentMeta
+from ingest.prefetch import Prefetcher
+from ingest.records import Chunk, CleanText, DocumentMeta, Page
 from ingest.sections import split_sections
 
 # Bump when cleaning, sectioning, chunking or the indexed text changes, so every document is redone.
-PIPELINE_VERSION = "9"  # 9: the sentence splitter knows Swedish abbreviations; sentences embedded
+PIPELINE_VERSION = "10"  # 10: PDFs read by layout (headers, columns, hyphens), scanned pages by OCR
 HEADER_RESERVE_TOKENS = 64
+READ_AHEAD = 1  # files read in a background thread while the one before is embedded (0: none)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class Prepared:
     doc_hash: str
     clean: CleanText
     chunks: list[Chunk]
+    warnings: tuple[str, ...] = ()  # read only in part (scanned pages without OCR)
 
 
 class Progress:
@@ -104,7 +108,21 @@ def document_hash(data: bytes, meta: DocumentMeta, settings: Settings) -> str:
     digest = hashlib.sha256(data)
     digest.update(json.dumps(meta.__dict__, sort_keys=True, ensure_ascii=False, default=list).encode())
     digest.update(f"{PIPELINE_VERSION}:{settings.chunk_tokens}:{settings.chunk_overlap_tokens}".encode())
+    digest.update(f":ocr={ocr.state()}".encode())  # installing Tesseract later reads the skipped scanned pages
     return digest.hexdigest()
+
+
+def read_file(path: Path, settings: Settings) -> tuple[list[Page], list[str]]:
+    """The file's pages and what was read only in part (warnings), within the settings' limits."""
+    warnings: list[str] = []
+    pages = load(
+        path,
+        int(settings.max_file_mb * 1_000_000),
+        max_unpacked_bytes=int(settings.max_unpacked_mb * 1_000_000),
+        max_seconds=settings.max_parse_seconds,
+        warn=warnings.append,
+    )
+    return pages, warnings
 
 
 def prepare(
@@ -113,14 +131,10 @@ def prepare(
     settings: Settings,
     fits: Callable[[str], bool] | None,
     doc_id: str | None = None,
+    loaded: tuple[list[Page], list[str]] | None = None,
 ) -> Prepared:
-    """Load, clean, sectionise and chunk one file (no I/O besides reading it)."""
-    pages = load(
-        path,
-        int(settings.max_file_mb * 1_000_000),
-        max_unpacked_bytes=int(settings.max_unpacked_mb * 1_000_000),
-        max_seconds=settings.max_parse_seconds,
-    )
+    """Load (unless `loaded` already holds `read_file`'s result), clean, sectionise and chunk one file."""
+    pages, warnings = loaded if loaded is not None else read_file(path, settings)
     cleaned = clean(pages)
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
@@ -128,11 +142,18 @@ def prepare(
     doc_hash = document_hash(path.read_bytes(), meta, settings)
     sections = split_sections(cleaned.blocks, meta)
     chunks = chunk_sections(
-        sections, cleaned.text, meta, doc_hash, settings.chunk_tokens, settings.chunk_overlap_tokens, fits
+        sections,
+        cleaned.text,
+        meta,
+        doc_hash,
+        settings.chunk_tokens,
+        settings.chunk_overlap_tokens,
+        fits,
+        frozenset(p.number for p in pages if p.ocr and p.number is not None),
     )
     if not chunks:
         raise LoadError(path, "filen gav inga textstycken att indexera")
-    return Prepared(meta, doc_hash, cleaned, chunks)
+    return Prepared(meta, doc_hash, cleaned, chunks, tuple(warnings))
 
 
 def ingest(
@@ -217,9 +238,13 @@ def _update(settings: Settings, paths: list[Path] | None, store: Store, progress
     seen: set[str] = set()
     ids = unique_ids(files)
     damaged = set(garbage.damaged)
+    to_read = [p for p in files if _needs_reading(p, ids[p], catalog, settings, committed, damaged)]
+    ahead = Prefetcher(lambda p: read_file(p, settings), to_read, READ_AHEAD if len(to_read) > 1 else 0)
     try:
         for path in files:
-            _ingest_one(path, ids[path], catalog, settings, store, cache, committed, damaged, seen, report, progress)
+            _ingest_one(
+                path, ids[path], catalog, settings, store, cache, committed, damaged, seen, report, progress, ahead
+            )
             progress.file_done(path.name)
         for doc_id, entry in committed.items():
             source = Path(entry.source)
@@ -228,6 +253,7 @@ def _update(settings: Settings, paths: list[Path] | None, store: Store, progress
                 report.removed.append(doc_id)
         store.lexical()  # rebuild and persist BM25 for the new version now, not at first search
     finally:
+        ahead.close()
         cache.close()
         progress.stop()
     report.chunks_total = store.chunk_count()
@@ -293,6 +319,7 @@ def _ingest_one(
     seen: set[str],
     report: IngestReport,
     progress: Progress,
+    ahead: Prefetcher[tuple[list[Page], list[str]]] | None = None,
 ) -> None:
     seen.add(doc_id)
     entry = committed.get(doc_id)
@@ -310,7 +337,8 @@ def _ingest_one(
             return
         embedder = store.embedder
         window = embedder.max_tokens - HEADER_RESERVE_TOKENS
-        prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window, doc_id)
+        loaded = ahead.get(path) if ahead is not None else None
+        prepared = prepare(path, catalog, settings, lambda text: embedder.token_count(text) <= window, doc_id, loaded)
     except RemissError:
         raise  # the embedder or the store, not the file
     except LoadError as exc:
@@ -322,6 +350,7 @@ def _ingest_one(
     except Exception as exc:  # cleaning, sections or chunks choked on what the parser gave: still this file's error
         report.failed.append((str(path), f"oväntat fel när filen bearbetades ({type(exc).__name__}: {exc})"))
         return
+    report.warnings.extend(prepared.warnings)
     if whole and entry is not None and entry.doc_hash == prepared.doc_hash:
         report.unchanged.append(doc_id)
         return
@@ -358,6 +387,19 @@ def uncatalogued_warning(path: Path, meta: DocumentMeta, catalog_name: str) -> s
         f"{path.name} finns inte i katalogen {catalog_name}; ur texten lästes {found}. "
         f"Kontrollera med `remiss catalog suggest {path.name}` och lägg till filen i katalogen."
     )
+
+
+def _needs_reading(
+    path: Path, doc_id: str, catalog: Catalog, settings: Settings, committed: dict, damaged: set[str]
+) -> bool:
+    """False for a file `_ingest_one` will find unchanged without reading it (the same quick check)."""
+    entry = committed.get(doc_id)
+    if doc_id in damaged or entry is None or entry.source != str(path) or not path.is_file():
+        return True
+    try:
+        return not _quick_hash_matches(path, doc_id, catalog, settings, entry.doc_hash)
+    except OSError:
+        return True
 
 
 def _quick_hash_matches(path: Path, doc_id: str, catalog: Catalog, settings: Settings, doc_hash: str) -> bool:

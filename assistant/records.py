@@ -40,6 +40,7 @@ class Hit:
             "lexical_score": None if self.lexical_score is None else round(self.lexical_score, 6),
             "kind": c.kind,
             "chunk_id": c.id,
+            "ocr": c.ocr,
         }
 
 

@@ -86,11 +86,12 @@ def chunk_sections(
     max_tokens: int,
     overlap_tokens: int,
     fits: Callable[[str], bool] | None = None,
+    ocr_pages: frozenset[int] = frozenset(),
 ) -> list[Chunk]:
     """Chunk every section of one document.
 
     `fits` is an extra check (the embedder's own token window); a chunk that fails it is
-    split further.
+    split further. A chunk holding text of one of `ocr_pages` is marked as read by OCR.
     """
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
@@ -120,6 +121,7 @@ def chunk_sections(
                     start=start,
                     end=end,
                     token_count=count_tokens(body),
+                    ocr=any(b.page in ocr_pages for b in section.blocks if b.start < end and b.end > start),
                 )
             )
     return chunks

@@ -1,6 +1,6 @@
 """Turn a file into raw pages of text, or a `LoadError` that says what is wrong with it.
 
-Whatever a parser raises for a file (pypdf, python-docx, zipfile, lxml, bs4 ...) becomes that
+Whatever a parser raises for a file (PDFium, python-docx, zipfile, lxml, bs4 ...) becomes that
 file's LoadError: a bad file never stops the files after it. Before parsing, a DOCX is unpacked
 within `max_unpacked_bytes` (a zip bomb is refused, not expanded); parsing gets `max_seconds`.
 """
@@ -11,15 +11,23 @@ import io
 import re
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.records import Page
 from ingest.timelimit import ParseTimeout, time_limit
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".odt", ".rtf", ".doc", ".html", ".htm")
 DEFAULT_MAX_UNPACKED_BYTES = 200_000_000
 DEFAULT_MAX_SECONDS = 60.0
-_KIND = {".pdf": "PDF-filen", ".docx": "DOCX-filen", ".html": "HTML-filen", ".htm": "HTML-filen"}
+_KIND = {
+    ".pdf": "PDF-filen",
+    ".docx": "DOCX-filen",
+    ".odt": "ODT-filen",
+    ".rtf": "RTF-filen",
+    ".html": "HTML-filen",
+    ".htm": "HTML-filen",
+}
 
 
 class LoadError(Exception):
@@ -36,8 +44,11 @@ def load(
     max_bytes: int,
     max_unpacked_bytes: int = DEFAULT_MAX_UNPACKED_BYTES,
     max_seconds: float = DEFAULT_MAX_SECONDS,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Page]:
-    """Read one file into pages; raises LoadError for empty, binary, corrupt, oversized or too slow files."""
+    """Read one file into pages; raises LoadError for empty, binary, corrupt, oversized or too slow files.
+
+    `warn` hears what was read only in part (scanned pages without Tesseract)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(path, f"filtypen {suffix or '(ingen)'} stöds inte; använd {', '.join(SUPPORTED_SUFFIXES)}")
@@ -52,8 +63,11 @@ def load(
         )
     kind = _KIND.get(suffix, "filen")
     try:
-        with time_limit(max_seconds):
-            pages = _parse(path, suffix, max_unpacked_bytes, time.monotonic() + max_seconds)
+        if suffix == ".pdf":
+            pages = _load_pdf(path, max_seconds, warn or (lambda _message: None))
+        else:
+            with time_limit(max_seconds):
+                pages = _parse(path, suffix, max_unpacked_bytes, time.monotonic() + max_seconds)
     except LoadError:
         raise
     except ParseTimeout:
@@ -72,13 +86,33 @@ def load(
 
 
 def _parse(path: Path, suffix: str, max_unpacked_bytes: int, deadline: float) -> list[Page]:
-    if suffix == ".pdf":
-        return _load_pdf(path, deadline)
     if suffix == ".docx":
         return [Page(None, _load_docx(path, max_unpacked_bytes))]
+    if suffix in (".odt", ".rtf", ".doc"):
+        return [Page(None, _load_office(path, suffix, max_unpacked_bytes))]
     if suffix in (".html", ".htm"):
         return [Page(None, _load_html(path))]
     return [Page(None, decode_text(path, path.read_bytes()))]
+
+
+def _load_office(path: Path, suffix: str, max_unpacked_bytes: int) -> str:
+    from ingest.office import OfficeError, read_odt, read_rtf
+
+    try:
+        if suffix == ".odt":
+            return read_odt(path, max_unpacked_bytes)
+        data = path.read_bytes()
+        if data.lstrip()[:5] == b"{\\rtf":
+            return read_rtf(data)  # Word saves RTF under .doc too
+        if suffix == ".doc":
+            raise LoadError(
+                path,
+                "Word 97–2003-formatet (.doc) kan inte läsas; öppna filen i Word eller LibreOffice och "
+                "spara den som DOCX eller PDF",
+            )
+        return read_rtf(data)
+    except OfficeError as exc:
+        raise LoadError(path, str(exc)) from None
 
 
 def _short(exc: BaseException, limit: int = 200) -> str:
@@ -107,26 +141,42 @@ def _control_ratio(data: bytes) -> float:
     return controls / len(data)
 
 
-def _load_pdf(path: Path, deadline: float) -> list[Page]:
-    from pypdf import PdfReader
+def _load_pdf(path: Path, max_seconds: float, warn: Callable[[str], None]) -> list[Page]:
+    """Text and layout within `max_seconds`; scanned pages are OCR'd outside it, each with its own limit."""
+    from ingest import ocr, pdf_layout
 
-    reader = PdfReader(path)
-    if reader.is_encrypted:
-        try:
-            if not reader.decrypt(""):
-                raise LoadError(path, "PDF-filen är krypterad; spara en olåst kopia")
-        except LoadError:
-            raise
-        except Exception as exc:
-            raise LoadError(path, f"PDF-filen är krypterad och kan inte öppnas ({_short(exc)})") from exc
-    pages: list[Page] = []
-    for i, page in enumerate(reader.pages):
-        if time.monotonic() > deadline:
-            raise ParseTimeout  # also where the watchdog cannot reach
-        pages.append(Page(i + 1, page.extract_text() or ""))
+    with time_limit(max_seconds):
+        doc = _open_pdf(path)
+    try:
+        with time_limit(max_seconds):
+            raw = pdf_layout.extract(doc, time.monotonic() + max_seconds)
+        ocr.read_scanned(doc, raw, path, warn)
+        with time_limit(max_seconds):
+            pages = pdf_layout.lay_out(raw)
+    finally:
+        doc.close()
     if not any(p.text.strip() for p in pages):
-        raise LoadError(path, "PDF-filen har inget textlager (skannad?); kör OCR först")
+        if any(p.needs_ocr for p in raw) and ocr.state() == "none":
+            raise LoadError(
+                path,
+                f"PDF-filen har inget textlager (skannad) och Tesseract (OCR) saknas; installera det: `{ocr.INSTALL}`",
+            )
+        raise LoadError(path, "PDF-filen har inget textlager (skannad?) och ingen text kunde läsas; kör OCR först")
     return pages
+
+
+def _open_pdf(path: Path) -> object:
+    """The PDFium document; an encrypted file gets its own message."""
+    from pypdfium2 import PdfiumError
+
+    from ingest import pdf_layout
+
+    try:
+        return pdf_layout.open_pdf(path)
+    except PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise LoadError(path, "PDF-filen är krypterad; spara en olåst kopia") from None
+        raise LoadError(path, f"PDF-filen är trasig och kan inte läsas ({_short(exc)})") from None
 
 
 def unpacked_docx(path: Path, max_unpacked_bytes: int) -> io.BytesIO:

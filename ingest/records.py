@@ -30,6 +30,7 @@ class Page:
 
     number: int | None
     text: str
+    ocr: bool = False  # read from a page image by OCR: its text may hold misread words
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Chunk:
     start: int
     end: int
     token_count: int
+    ocr: bool = False  # read by OCR from a scanned page: quote it with care
 
     def indexed_text(self) -> str:
         """What the embedder and BM25 see: a short header naming the speaker, then the passage.
@@ -109,6 +111,7 @@ class Chunk:
             "start": self.start,
             "end": self.end,
             "token_count": self.token_count,
+            "ocr": self.ocr,
         }
 
     @classmethod
@@ -129,4 +132,5 @@ class Chunk:
             start=int(meta.get("start", 0)),
             end=int(meta.get("end", 0)),
             token_count=int(meta.get("token_count", 0)),
+            ocr=bool(meta.get("ocr", False)),
         )
