@@ -208,6 +208,7 @@ class Assistant:
             sources,
             self.settings.prompts_dir,
             turn.filters,
+            self.store.speaker_names(),
         )
         turn.timings["aggregate"] = time.perf_counter() - started
         if found is None:

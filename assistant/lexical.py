@@ -447,15 +447,22 @@ class LexicalIndex:
         question: str,
         k: int,
         keep: Callable[[Chunk], bool] | None = None,
-        where: Mapping[str, str] | None = None,
+        where: Mapping[str, str | tuple[str, ...]] | None = None,
     ) -> list[tuple[Chunk, float]]:
-        """Top-k chunks by BM25 score (> 0): only those matching `where` (column -> value) and `keep`."""
+        """Top-k chunks by BM25 score (> 0): only those matching `where` and `keep`.
+
+        `where` maps a column to its value, or `doc_ids` to the documents allowed (an inquiry's)."""
         terms = [t for t in analyse(question, self.vocab) if self.df(t) > 0]
         if not terms:
             return []
         conditions = ""
         args: list[object] = []
         for column, value in (where or {}).items():
+            if column == "doc_ids":
+                allowed = tuple(value) or ("",)
+                conditions += f" AND c.doc_id IN ({', '.join('?' * len(allowed))})"
+                args.extend(allowed)
+                continue
             if column not in _FILTER_COLUMNS:
                 raise ValueError(f"okänt filter för det lexikala indexet: {column}")
             conditions += f" AND c.{column} = ?"

@@ -65,9 +65,21 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def fields(self) -> dict[str, str]:
-        """The active filters as chunk field -> value."""
-        return {k: v for k, v in vars(self).items() if v}
+    def fields(self) -> dict[str, str | tuple[str, ...]]:
+        """The active filters as chunk field -> value; an inquiry as `doc_ids`, the documents concerning it."""
+        fields: dict[str, str | tuple[str, ...]] = {
+            k: v
+            for k, v in (
+                ("organisation", self.organisation),
+                ("body", self.body),
+                ("doc_id", self.doc_id),
+                ("kind", self.kind),
+            )
+            if v
+        }
+        if self.inquiry:
+            fields["doc_ids"] = self.inquiry_docs
+        return fields
 
     def keep(self, chunk: Chunk) -> bool:
         return (

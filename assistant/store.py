@@ -609,7 +609,9 @@ class Store:
             self.manifest()
             return self._lexical_index()
 
-    def lexical_search(self, question: str, k: int, where: dict[str, str] | None = None) -> list[tuple[Chunk, float]]:
+    def lexical_search(
+        self, question: str, k: int, where: dict[str, str | tuple[str, ...]] | None = None
+    ) -> list[tuple[Chunk, float]]:
         """Top-k BM25 hits of committed versions only (a lexical index that lags the manifest shows nothing stale)."""
         lexical = self.lexical()
         committed = self._manifest.entries

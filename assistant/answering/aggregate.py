@@ -29,7 +29,7 @@ from assistant.prompts import message
 from assistant.records import Citation, Hit
 from assistant.retrieval import Filters
 from assistant.swedish import analyse
-from assistant.understanding.entities import find_targets
+from assistant.understanding.entities import find_targets, silent_speakers
 from ingest.records import Chunk
 
 COLLECTIVE = re.compile(
@@ -109,9 +109,15 @@ def aggregate_answer(
     sources: Sources,
     prompts: Path,
     filters: Filters | None = None,
+    speakers: tuple[set[str], set[str]] | None = None,
 ) -> tuple[str, list[Citation]] | None:
-    """The answer text and its citations, or None when the question is not one the matrix answers."""
+    """The answer text and its citations, or None when the question is not one the matrix answers.
+
+    `speakers` (the index's organisations and bodies): a question that names anyone else ("Vad skrev
+    Skolinspektionen i sitt remissvar om …") asks about that one, not the respondents as a whole."""
     if not is_aggregate(question):
+        return None
+    if speakers is not None and silent_speakers(question, *speakers):
         return None
     organisations = {r.organisation for r in matrix.respondents}
     bodies = {r.body for r in matrix.respondents}
