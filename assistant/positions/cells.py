@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.positions.classifier import StanceModel, lexical_features, lexicon_stance
+from assistant.positions.classifier import StanceModel, hedged, lexical_features, lexicon_stance
 from assistant.positions.evidence import RespondentText, Sentence
 from assistant.positions.model import Cell, CellQuote, Proposal
 from assistant.swedish import analyse
@@ -53,6 +53,8 @@ class AddressParams:
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
     signature_score: float = 0.75  # a sentence that says a proposal's own word addresses it
     evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)
+    bare_threshold: float = 0.8  # a sentence without any stance cue must address the proposal this surely
+    hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
 
 
 @dataclass
@@ -226,7 +228,11 @@ def cell_for(
 ) -> Cell:
     """The cell from the sentences that address the proposal (none: ej_berört)."""
     chosen = [
-        i for i in np.argsort(-column) if column[i] >= params.threshold and not respondent.sentences[i].heading_like
+        i
+        for i in np.argsort(-column)
+        if column[i] >= params.threshold
+        and not respondent.sentences[i].heading_like
+        and (column[i] >= params.bare_threshold or lexical_features(respondent.sentences[i].text)[:5].any())
     ]
     if not chosen:
         return Cell(proposal.id, respondent.organisation, respondent.body, "ej_berört", 0.6, (), "lexicon+classifier")
@@ -235,6 +241,8 @@ def cell_for(
     picked = (cued + [i for i in chosen if i not in cued])[: params.max_quotes]
     labels = stance_of([respondent.sentences[i] for i in picked], picked)
     stance, confidence = combine(labels)
+    if params.hedge_downgrade and stance == "tillstyrker" and any(hedged(respondent.sentences[i].text) for i in picked):
+        stance = "tillstyrker_delvis"
     strength = float(min(1.0, column[picked[0]]))
     quotes = tuple(quote(respondent.sentences[i]) for i in picked)
     return Cell(

@@ -32,7 +32,7 @@ def _cues(path: Path = CUES) -> dict[str, tuple[re.Pattern[str], ...]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     out = {
         key: tuple(re.compile(rf"(?<![\wåäö]){re.escape(c.lower())}") for c in data.get(key, []))
-        for key in ("support", "oppose", "condition", "opinion")
+        for key in ("support", "oppose", "condition", "opinion", "hedge")
     }
     out["negations"] = tuple(re.compile(rf"^{re.escape(n)}$") for n in data.get("negations", []))
     return out
@@ -54,6 +54,12 @@ def lexical_features(sentence: str) -> np.ndarray:
     condition = sum(1 for p in cues["condition"] if p.search(text))
     opinion = sum(1 for p in cues["opinion"] if p.search(text))
     return np.array([support, negated, oppose, condition, opinion, len(text.split()) / 30.0], dtype=np.float64)
+
+
+def hedged(sentence: str) -> bool:
+    """Does the sentence hold a hedge ("försiktigt positiva", "dock", "under förutsättning att")?"""
+    text = sentence.lower()
+    return any(p.search(text) for p in _cues()["hedge"])
 
 
 def lexicon_stance(sentence: str) -> str:
