@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CORPUS
 from fake_openai import FakeOpenAI, Reply
@@ -18,9 +19,9 @@ from assistant.cli import main
 from assistant.indexing import ingest
 from assistant.positions.build import _Context, compute_proposals, update
 from assistant.positions.cells import AddressParams, address_scores, cell_for, classifier_stances, effective_scores
-from assistant.positions.evidence import respondent_chunks
+from assistant.positions.evidence import RespondentText, Sentence, respondent_chunks
 from assistant.positions.llm_cells import LLMCellLabeller
-from assistant.positions.model import LONG_FIELDS, STANCES, PositionMatrix
+from assistant.positions.model import LONG_FIELDS, STANCES, PositionMatrix, Proposal
 from assistant.positions.store import current_matrix
 from assistant.settings import Settings
 from assistant.store import Store
@@ -257,3 +258,43 @@ def test_proposals_toml_corrects_adds_and_removes(tmp_path: Path) -> None:
     overrides.write_text('[[proposals]]\ntitle = "utan id"\n', encoding="utf-8")
     with pytest.raises(RemissError, match="saknar fältet 'id'"):
         apply_overrides(proposals, overrides)
+
+
+def _respondent(*texts: str) -> RespondentText:
+    sentences = [
+        Sentence(t, "svar", i * 200, i * 200 + len(t), 1, "Yttrande", "Yttrande > Policylabb", False)
+        for i, t in enumerate(texts)
+    ]
+    return RespondentText("Malmö stad", "Nämnden", ("svar",), sentences, np.eye(len(texts), 4))
+
+
+def _proposal() -> Proposal:
+    return Proposal("p1", "Ett nationellt policylabb", section="Försök", text="Regeringen bör inrätta ett policylabb.")
+
+
+def test_support_beside_a_hedge_is_conditional_support() -> None:
+    """A cell whose support is "försiktigt positiv" or stands beside a "dock" is tillstyrker_delvis."""
+    support = lambda sentences, rows: [("tillstyrker", 0.9) for _ in sentences]  # noqa: E731
+    hedged = _respondent("Nämnden är försiktigt positiv till ett nationellt policylabb.")
+    assert cell_for(hedged, _proposal(), np.array([1.0]), support, AddressParams()).stance == "tillstyrker_delvis"
+    beside = _respondent(
+        "Nämnden ställer sig positiv till ett nationellt policylabb.",
+        "Det är dock viktigt att labbet får resurser för att pröva lösningar.",
+    )
+    column = np.array([1.0, 0.9])
+    assert cell_for(beside, _proposal(), column, support, AddressParams()).stance == "tillstyrker_delvis"
+    plain = _respondent("Nämnden ställer sig positiv till ett nationellt policylabb.")
+    assert cell_for(plain, _proposal(), np.array([1.0]), support, AddressParams()).stance == "tillstyrker"
+
+
+def test_a_sentence_without_a_stance_cue_must_address_the_proposal_surely() -> None:
+    """A weakly matching sentence that only tells ("Kommunen har forskningskoordinatorer") addresses nothing;
+    one with a cue at the same score does."""
+    say = lambda sentences, rows: [("synpunkter", 0.6) for _ in sentences]  # noqa: E731
+    params = AddressParams()
+    weak = (params.threshold + params.bare_threshold) / 2
+    bare = _respondent("Nämnden har forskningskoordinatorer som delar sin anställning med universitetet.")
+    assert cell_for(bare, _proposal(), np.array([weak]), say, params).stance == "ej_berört"
+    cued = _respondent("Nämnden anser att ett policylabb kan bidra med kunskap.")
+    assert cell_for(cued, _proposal(), np.array([weak]), say, params).stance != "ej_berört"
+    assert cell_for(bare, _proposal(), np.array([params.bare_threshold]), say, params).stance != "ej_berört"

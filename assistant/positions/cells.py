@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.positions.classifier import StanceModel, lexical_features, lexicon_stance
+from assistant.positions.classifier import StanceModel, hedged, lexical_features, lexicon_stance
 from assistant.positions.evidence import RespondentText, Sentence
 from assistant.positions.model import Cell, CellQuote, Proposal
 from assistant.swedish import analyse
@@ -53,6 +53,8 @@ class AddressParams:
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
     signature_score: float = 0.75  # a sentence that says a proposal's own word addresses it
     evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)
+    bare_threshold: float = 0.8  # a sentence without any stance cue must address the proposal this surely
+    hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
 
 
 @dataclass
@@ -137,39 +139,59 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
             np.zeros((n, len(profs))), [[frozenset()] * len(profs) for _ in range(n)], np.zeros((n, len(profs)))
         )
     cos = respondent.vectors @ np.vstack([p.vector for p in profs]).T
-    lexical = np.zeros_like(cos)
-    section = np.zeros_like(cos)
-    named = np.zeros_like(cos)
-    matched: list[list[frozenset[str]]] = []
-    denominators = [sum(p.title_terms.values()) or 1.0 for p in profs]
-    section_sums = [sum(p.section_terms.values()) for p in profs]
-    title_only = [{t: w for t, w in p.title_terms.items() if t in p.own_title} for p in profs]
-    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} for p in profs for u in (*p.title_terms, *p.text_terms)}
-    title_sums = [sum(w.values()) or 1.0 for w in title_only]
-    tops = [max(w, key=w.__getitem__) if w else "" for w in title_only]
+    # One column per term any proposal weighs: the sentences hit terms as a matrix, then all sums at once.
+    vocab = sorted({u for p in profs for u in (*p.title_terms, *p.text_terms)})
+    column = {u: k for k, u in enumerate(vocab)}
+    title_w = np.zeros((len(vocab), len(profs)))
+    text_w = np.zeros((len(vocab), len(profs)))
+    own_w = np.zeros((len(vocab), len(profs)))
+    signature = np.zeros((len(vocab), len(profs)), dtype=bool)
+    top = np.zeros((len(vocab), len(profs)), dtype=bool)
+    for j, p in enumerate(profs):
+        for u, w in p.title_terms.items():
+            title_w[column[u], j] = w
+            own_w[column[u], j] = w if u in p.own_title else 0.0
+            signature[column[u], j] = u in p.signature
+        for u, w in p.text_terms.items():
+            text_w[column[u], j] = w
+        title_only = {u: w for u, w in p.title_terms.items() if u in p.own_title}
+        if title_only:
+            top[column[max(title_only, key=title_only.__getitem__)], j] = True
+    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} for u in vocab}
+    section_vocab = sorted({u for p in profs for u in p.section_terms})
+    section_column = {u: k for k, u in enumerate(section_vocab)}
+    section_w = np.zeros((len(section_vocab), len(profs)))
+    for j, p in enumerate(profs):
+        for u, w in p.section_terms.items():
+            section_w[section_column[u], j] = w
+    hits = np.zeros((n, len(vocab)))
+    in_heading = np.zeros((n, len(section_vocab)))
     for i, s in enumerate(respondent.sentences):
         raw = set(analyse(s.text))
         terms = with_compound_heads(raw)
+        hits[i, [column[u] for u in vocab if u in terms or heads[u] & raw]] = 1.0
         # "the proposals" of the section it stands under, or of a section it names (not a report's title)
         general = (
             bool(terms & PROPOSAL_WORDS) and bool(lexical_features(s.text)[:3].any()) and not _REPORT.search(s.text)
         )
-        heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
-        row = []
-        for j, p in enumerate(profs):
-            hit_title = {u for u in p.title_terms if u in terms or heads[u] & raw}
-            hit_text = {u for u in p.text_terms if u in terms or heads[u] & raw}
-            weight = sum(p.title_terms[t] for t in hit_title) + sum(p.text_terms[t] for t in hit_text)
-            own_title = sum(w for t, w in title_only[j].items() if t in hit_title) / title_sums[j]
-            signed = bool(p.signature & hit_title)  # it says the proposal's own word ("policylab")
-            named[i, j] = 1.0 if signed or (tops[j] and tops[j] in hit_title) else own_title
-            lexical[i, j] = min(1.0, max(own_title, weight / denominators[j], weight / params.evidence_scale))
-            if signed:
-                lexical[i, j] = max(lexical[i, j], params.signature_score)
-            row.append(frozenset(hit_title | hit_text))
-            if general and section_sums[j]:
-                section[i, j] = sum(w for t, w in p.section_terms.items() if t in heading) / section_sums[j]
-        matched.append(row)
+        if general:
+            heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
+            in_heading[i, [section_column[u] for u in section_vocab if u in heading]] = 1.0
+    weight = hits @ title_w + hits @ text_w
+    own_sums = own_w.sum(axis=0)
+    own_title = (hits @ own_w) / np.where(own_sums > 0, own_sums, 1.0)
+    signed = (hits @ signature) > 0
+    named = np.where(signed | ((hits @ top) > 0), 1.0, own_title)
+    denominators = np.where(title_w.sum(axis=0) > 0, title_w.sum(axis=0), 1.0)
+    lexical = np.minimum(1.0, np.maximum(own_title, np.maximum(weight / denominators, weight / params.evidence_scale)))
+    lexical = np.where(signed, np.maximum(lexical, params.signature_score), lexical)
+    section_sums = section_w.sum(axis=0)
+    section = (in_heading @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
+    weighed = (title_w > 0) | (text_w > 0)
+    matched = [
+        [frozenset(vocab[k] for k in row if weighed[k, j]) for j in range(len(profs))]
+        for row in (np.flatnonzero(h) for h in hits)
+    ]
     scores = lexical + params.cosine_weight * np.maximum(0.0, cos - params.cosine_floor)
     return Addressing(scores + params.section_weight * section, matched, named, section)
 
@@ -226,7 +248,11 @@ def cell_for(
 ) -> Cell:
     """The cell from the sentences that address the proposal (none: ej_berört)."""
     chosen = [
-        i for i in np.argsort(-column) if column[i] >= params.threshold and not respondent.sentences[i].heading_like
+        i
+        for i in np.argsort(-column)
+        if column[i] >= params.threshold
+        and not respondent.sentences[i].heading_like
+        and (column[i] >= params.bare_threshold or lexical_features(respondent.sentences[i].text)[:5].any())
     ]
     if not chosen:
         return Cell(proposal.id, respondent.organisation, respondent.body, "ej_berört", 0.6, (), "lexicon+classifier")
@@ -235,6 +261,8 @@ def cell_for(
     picked = (cued + [i for i in chosen if i not in cued])[: params.max_quotes]
     labels = stance_of([respondent.sentences[i] for i in picked], picked)
     stance, confidence = combine(labels)
+    if params.hedge_downgrade and stance == "tillstyrker" and any(hedged(respondent.sentences[i].text) for i in picked):
+        stance = "tillstyrker_delvis"
     strength = float(min(1.0, column[picked[0]]))
     quotes = tuple(quote(respondent.sentences[i]) for i in picked)
     return Cell(

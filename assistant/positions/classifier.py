@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +32,7 @@ def _cues(path: Path = CUES) -> dict[str, tuple[re.Pattern[str], ...]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     out = {
         key: tuple(re.compile(rf"(?<![\wåäö]){re.escape(c.lower())}") for c in data.get(key, []))
-        for key in ("support", "oppose", "condition", "opinion")
+        for key in ("support", "oppose", "condition", "opinion", "hedge")
     }
     out["negations"] = tuple(re.compile(rf"^{re.escape(n)}$") for n in data.get("negations", []))
     return out
@@ -40,6 +40,12 @@ def _cues(path: Path = CUES) -> dict[str, tuple[re.Pattern[str], ...]]:
 
 def lexical_features(sentence: str) -> np.ndarray:
     """Counts of the cues in one sentence (a negated support cue counts as negated support)."""
+    return np.array(_lexical_counts(sentence), dtype=np.float64)
+
+
+@lru_cache(maxsize=1 << 16)
+def _lexical_counts(sentence: str) -> tuple[float, ...]:
+    """Cached: the matrix asks for a sentence's cues once per proposal it may address."""
     cues = _cues()
     text = sentence.lower()
     support = negated = 0
@@ -53,7 +59,13 @@ def lexical_features(sentence: str) -> np.ndarray:
     oppose = sum(1 for p in cues["oppose"] if p.search(text))
     condition = sum(1 for p in cues["condition"] if p.search(text))
     opinion = sum(1 for p in cues["opinion"] if p.search(text))
-    return np.array([support, negated, oppose, condition, opinion, len(text.split()) / 30.0], dtype=np.float64)
+    return (support, negated, oppose, condition, opinion, len(text.split()) / 30.0)
+
+
+def hedged(sentence: str) -> bool:
+    """Does the sentence hold a hedge ("försiktigt positiva", "dock", "under förutsättning att")?"""
+    text = sentence.lower()
+    return any(p.search(text) for p in _cues()["hedge"])
 
 
 def lexicon_stance(sentence: str) -> str:
