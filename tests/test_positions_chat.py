@@ -114,6 +114,7 @@ def test_filter_narrows_the_respondents(assistant: Assistant) -> None:
         "Vad tycker remissinstanserna om kärnkraft?",  # no proposal of the matrix
         "Vad tycker Malmö om riktade statsbidrag?",  # one respondent's view
         "Vad är ett policylabb?",  # not about the respondents
+        "Hur ställde sig SKL i sitt remissvar till förslaget om riktade statsbidrag?",  # a body that is no respondent
     ],
 )
 def test_other_questions_take_the_normal_path(assistant: Assistant, question: str) -> None:
