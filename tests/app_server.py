@@ -61,3 +61,25 @@ def running_app(base: Settings, **overrides: object) -> Iterator[RunningApp]:
 def launch_chromium(playwright: Any) -> Any:
     """Debian's Chromium, headless (Playwright cannot download browsers here)."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+@contextlib.contextmanager
+def chromium_browser() -> Iterator[Any]:
+    """A running headless Chromium for a test module; skipped locally without it, a failure in CI."""
+    import pytest
+    from playwright import sync_api
+
+    if not os.path.exists(CHROMIUM):
+        reason = f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    playwright = sync_api.sync_playwright().start()
+    try:
+        chromium = launch_chromium(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()

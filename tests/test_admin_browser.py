@@ -7,7 +7,6 @@ the test's uploads touch no other test's index.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from app_server import CHROMIUM, RunningApp, launch_chromium, running_app
+from app_server import RunningApp, chromium_browser, running_app
 from pydantic import SecretStr
 
 from assistant.indexing import ingest
@@ -73,20 +72,8 @@ def app(tmp_path_factory: pytest.TempPathFactory, shared_cache: Path) -> Iterato
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    playwright = sync_api.sync_playwright().start()
-    try:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture

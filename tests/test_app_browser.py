@@ -8,7 +8,6 @@ or fail when $CI is set.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import uuid
@@ -16,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_server import CHROMIUM, RunningApp, launch_chromium, running_app
+from app_server import RunningApp, chromium_browser, running_app
 from fake_openai import FakeOpenAI, Reply
 
 from assistant.settings import PROJECT_ROOT, Settings
@@ -47,20 +46,8 @@ def app(corpus_settings: Settings) -> Iterator[RunningApp]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    playwright = sync_api.sync_playwright().start()
-    try:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 class Session:

@@ -7,14 +7,13 @@ as the current generation's matrix (removed after the module). Needs /usr/bin/ch
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import openpyxl
 import pytest
-from app_server import CHROMIUM, RunningApp, launch_chromium, running_app
+from app_server import RunningApp, chromium_browser, running_app
 from docx import Document
 from positions_data import LIU, POLICYLABB, SLK, STANCES, sample_saved
 from pydantic import SecretStr
@@ -40,20 +39,8 @@ def app(corpus_settings: Settings) -> Iterator[RunningApp]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        reason = f"{CHROMIUM} is missing: apt-get update && apt-get install -y chromium"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    playwright = sync_api.sync_playwright().start()
-    try:
-        chromium = launch_chromium(playwright)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+    with chromium_browser() as chromium:
+        yield chromium
 
 
 @pytest.fixture
