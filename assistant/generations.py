@@ -193,10 +193,15 @@ def lexical_path(settings: Settings, number: int) -> Path:
 
 def legacy_lexical_path(settings: Settings, number: int) -> Path:
     """Where the previous format (one pickled bm25s index per generation) was kept."""
+    return settings.data_dir / "lexical" / f"{generation_key(settings, number)}.pkl"
+
+
+def generation_key(settings: Settings, number: int) -> str:
+    """A short file-name key for generation `number` of this index (files kept beside it use it too)."""
     safe = settings.index_label.replace("/", "_").replace(":", "_").replace(" ", "_")
     if number:
         safe += f"#g{number}"
-    return settings.data_dir / "lexical" / f"{hashlib.sha1(safe.encode()).hexdigest()[:12]}.pkl"
+    return hashlib.sha1(safe.encode()).hexdigest()[:12]
 
 
 def read_server_stamp(settings: Settings, server: Any, number: int) -> int:
