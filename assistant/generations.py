@@ -127,6 +127,7 @@ def remove_unused(settings: Settings, keep: int, server: Any = None, below_only:
             legacy_lexical_path(settings, number).unlink(missing_ok=True)
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{lexical_path(settings, number)}{suffix}").unlink(missing_ok=True)
+            matrix_path(settings, number).unlink(missing_ok=True)
     return removed
 
 
@@ -194,6 +195,11 @@ def lexical_path(settings: Settings, number: int) -> Path:
 def legacy_lexical_path(settings: Settings, number: int) -> Path:
     """Where the previous format (one pickled bm25s index per generation) was kept."""
     return settings.data_dir / "lexical" / f"{generation_key(settings, number)}.pkl"
+
+
+def matrix_path(settings: Settings, number: int) -> Path:
+    """Where the position matrix (assistant/positions) of a generation is kept, so it goes with it."""
+    return settings.data_dir / "positions" / f"{generation_key(settings, number)}.json"
 
 
 def generation_key(settings: Settings, number: int) -> str:

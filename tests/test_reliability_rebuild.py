@@ -10,6 +10,7 @@ Each test prints a RELIABILITY line (`-s`).
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import threading
@@ -25,8 +26,9 @@ from corpus_text import seed_text
 from test_fuzz_loaders import make_docx
 
 from assistant.chain import Assistant
+from assistant.generations import matrix_path
 from assistant.indexing import ingest
-from assistant.settings import Settings
+from assistant.settings import PROJECT_ROOT, Settings
 
 DOCS = {
     "malmo.txt": ("malmo-stad-arbetsmarknads-och-socialnamnden-yttrande.txt", "Malmö stad", "Arbetsmarknadsnämnden"),
@@ -365,3 +367,16 @@ def test_a_reader_with_the_old_embedder_keeps_its_generation_until_it_stops(
     assert ingest(other).ok  # the next writer removes what nobody reads any more
     assert not (settings.index_dir / "chroma.sqlite3").exists()
     assert Assistant(other).search(QUESTIONS[0]).hits
+
+
+def test_a_rebuild_computes_its_own_matrix_and_removes_the_old_one(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings()
+    settings.corpus_dir.mkdir(parents=True)
+    for name in ("region-jamtland-harjedalen-sammanfattning.txt", "cks-linkopings-universitet-remissyttrande.txt"):
+        shutil.copy(PROJECT_ROOT / "corpus" / name, settings.corpus_dir / name)
+    shutil.copy(PROJECT_ROOT / "corpus" / "catalog.toml", settings.corpus_dir / "catalog.toml")
+    assert ingest(settings).ok
+    assert matrix_path(settings, 0).is_file()
+    assert ingest(settings, rebuild=True).ok
+    assert matrix_path(settings, 1).is_file()
+    assert not matrix_path(settings, 0).exists(), "the old generation's matrix goes with it"

@@ -1,17 +1,10 @@
-"""Where the position matrix of an index generation is kept, so it switches with the index it was computed from."""
+"""The position matrix of the current index generation; its file goes with the generation (generations.matrix_path)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from assistant.generations import current_number, generation_key
+from assistant.generations import current_number, matrix_path
 from assistant.positions.model import PositionMatrix, load_matrix
 from assistant.settings import Settings
-
-
-def matrix_path(settings: Settings, number: int) -> Path:
-    """The matrix file of generation `number` (beside the lexical index, keyed the same way)."""
-    return settings.data_dir / "positions" / f"{generation_key(settings, number)}.json"
 
 
 def current_matrix(settings: Settings, server: object = None) -> PositionMatrix | None:
