@@ -2,14 +2,17 @@
 
 Each index generation has one SQLite file. A document's chunks are analysed once, when it is
 committed (stems, compound parts, å/ä/ö as written; see `assistant.swedish`), and stored as
-space-separated terms in an FTS5 table whose built-in `bm25()` ranks them; adding or removing a
-document is one transaction that also bumps a change stamp. Readers keep nothing that grows with
-the corpus besides its vocabulary: they check the stamp (one small read) and look up scores,
-document frequencies and sentences on disk.
+space-separated terms in an FTS5 table (document frequencies, vocabulary) and as postings: one row
+per (term, document) holding that document's passages with the term, their term frequency and
+length, packed as a numpy array. Adding or removing a document is one transaction that also bumps a
+change stamp. Readers keep nothing that grows with the corpus besides its vocabulary: they check the
+stamp (one small read) and read the question's postings, document frequencies and sentences on disk.
 
 Scores are Lucene's BM25 (k1 = 1.2, b = 0.75, idf = log(1 + (N - n + 0.5) / (n + 0.5))), as bm25s
-computed them before: FTS5's `bm25()` picks the best `RERANK_DEPTH` candidates (its idf differs
-only for words in most passages) and their exact scores are computed from the stored terms.
+computed them before, computed exactly for every passage holding a question word: a search reads
+one row per document for each of its words and adds the scores up in numpy, so its cost grows with
+the number of documents holding the words, not with their text (FTS5's own `bm25()` ranking visited
+every matching passage's text and was the slow part at a few hundred documents).
 
 Compounds are split against the whole vocabulary, as a build from scratch would: a document is
 analysed against the index's vocabulary and its own words, and when it brings new words, the
@@ -24,18 +27,21 @@ import math
 import re
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from assistant.swedish import analyse, split_compound, vocabulary
 from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 12  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
-K1, B = 1.2, 0.75  # FTS5's bm25() defaults, as bm25s used before
-RERANK_DEPTH = 400  # FTS5 candidates rescored exactly (at least 10 × k)
-COMMON_SHARE = 0.05  # a word in more than this share of passages does not bring candidates of its own
+LEXICAL_FORMAT = 13  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
+K1, B = 1.2, 0.75  # Lucene's defaults, as bm25s used before
+# One posting: a passage's row, how often the term occurs in it, and its length in terms.
+POSTING = np.dtype([("n", "<i4"), ("tf", "<i4"), ("dl", "<i4")])
 _MIN_COMPOUND = 7  # shorter words are never split (see swedish.split_compound)
 _SENTENCE_CACHE = 512  # chunks whose sentences a reader keeps in memory
 _CHUNK_CACHE = 2048  # chunks a reader keeps in memory (found again by the next questions)
@@ -49,6 +55,12 @@ CREATE TABLE IF NOT EXISTS chunks(
     n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, organisation TEXT NOT NULL,
     body TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL, sentences TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_by_organisation ON chunks(organisation);
+CREATE INDEX IF NOT EXISTS chunks_by_body ON chunks(body);
+CREATE INDEX IF NOT EXISTS chunks_by_kind ON chunks(kind);
+CREATE TABLE IF NOT EXISTS postings(term TEXT NOT NULL, doc INTEGER NOT NULL, entries BLOB NOT NULL,
+    PRIMARY KEY(term, doc)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS postings_by_doc ON postings(doc);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_terms USING fts5(terms, tokenize="{_TOKENIZER}");
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_df USING fts5vocab(chunk_terms, 'row');
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_terms USING fts5(terms, tokenize="{_TOKENIZER}");
@@ -60,6 +72,7 @@ _TABLES = (
     "pending",
     "documents",
     "chunks",
+    "postings",
     "chunk_terms",
     "chunk_df",
     "doc_terms",
@@ -210,6 +223,7 @@ class LexicalIndex:
             n = db.execute("INSERT INTO documents(doc_id, doc_hash) VALUES (?, ?)", (doc_id, doc_hash)).lastrowid
             db.execute("INSERT INTO doc_terms(rowid, terms) VALUES (?, ?)", (n, doc_terms))
             db.execute("INSERT INTO doc_words(rowid, words) VALUES (?, ?)", (n, " ".join(sorted(own))))
+            rows = []
             for c, terms, sentence_terms in zip(chunks, analysed, sentences, strict=True):
                 cn = db.execute(
                     "INSERT INTO chunks(id, doc_id, organisation, body, kind, text, meta, sentences) "
@@ -226,6 +240,9 @@ class LexicalIndex:
                     ),
                 ).lastrowid
                 db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (cn, " ".join(terms)))
+                rows.append(cn)
+            db.execute("DELETE FROM postings WHERE doc = ?", (n,))  # a row number reused after a torn write
+            _write_postings(db, n, rows, analysed)
             self._resplit(db, before, own - before, vocab, skip=n)
             self._add_terms(db, sum(len(t) for t in analysed))
             self._bump(db)
@@ -263,6 +280,8 @@ class LexicalIndex:
                 db.execute("UPDATE chunks SET sentences = ? WHERE n = ?", (sentence_terms, cn))
                 db.execute("DELETE FROM chunk_terms WHERE rowid = ?", (cn,))
                 db.execute("INSERT INTO chunk_terms(rowid, terms) VALUES (?, ?)", (cn, " ".join(terms)))
+            db.execute("DELETE FROM postings WHERE doc = ?", (n,))
+            _write_postings(db, n, [r[0] for r in rows], analysed)
             doc_terms = " ".join(sorted({t for terms in analysed for t in terms}))
             db.execute("DELETE FROM doc_terms WHERE rowid = ?", (n,))
             db.execute("INSERT INTO doc_terms(rowid, terms) VALUES (?, ?)", (n, doc_terms))
@@ -295,6 +314,7 @@ class LexicalIndex:
         db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
         if row is None:
             return bool(chunk_rows)
+        db.execute("DELETE FROM postings WHERE doc = ?", row)
         db.execute("DELETE FROM doc_terms WHERE rowid = ?", row)
         db.execute("DELETE FROM doc_words WHERE rowid = ?", row)
         db.execute("DELETE FROM documents WHERE n = ?", row)
@@ -433,7 +453,24 @@ class LexicalIndex:
                 f"SELECT n, id, text, meta FROM chunks WHERE n IN ({marks})", missing
             ):
                 snap.chunk_rows[n] = Chunk.from_metadata(chunk_id, text, json.loads(meta))
-        return {n: snap.chunk_rows[n] for n in rows}
+        return {n: snap.chunk_rows[n] for n in rows if n in snap.chunk_rows}
+
+    def _allowed(self, where: Mapping[str, str | tuple[str, ...]]) -> tuple[set[int] | None, np.ndarray | None]:
+        """The document rows and passage rows a filter allows (None: all); indexed lookups, no text read."""
+        documents: set[int] | None = None
+        passages: np.ndarray | None = None
+        for column, value in where.items():
+            if column in ("doc_ids", "doc_id"):
+                allowed = (value,) if isinstance(value, str) else tuple(value)
+                marks = ", ".join("?" * len(allowed)) or "NULL"
+                found = {r[0] for r in self._query(f"SELECT n FROM documents WHERE doc_id IN ({marks})", allowed)}
+                documents = found if documents is None else documents & found
+                continue
+            if column not in _FILTER_COLUMNS:
+                raise ValueError(f"okänt filter för det lexikala indexet: {column}")
+            found_rows = np.array([r[0] for r in self._query(f"SELECT n FROM chunks WHERE {column} = ?", (value,))])
+            passages = found_rows if passages is None else np.intersect1d(passages, found_rows)
+        return documents, passages
 
     def _total_terms(self) -> int:
         snap = self._snapshot
@@ -455,60 +492,53 @@ class LexicalIndex:
         terms = [t for t in analyse(question, self.vocab) if self.df(t) > 0]
         if not terms:
             return []
-        conditions = ""
-        args: list[object] = []
-        for column, value in (where or {}).items():
-            if column == "doc_ids":
-                allowed = tuple(value) or ("",)
-                conditions += f" AND c.doc_id IN ({', '.join('?' * len(allowed))})"
-                args.extend(allowed)
-                continue
-            if column not in _FILTER_COLUMNS:
-                raise ValueError(f"okänt filter för det lexikala indexet: {column}")
-            conditions += f" AND c.{column} = ?"
-            args.append(value)
-        depth = max(RERANK_DEPTH, 10 * k)
+        documents, passages = self._allowed(where or {})
         n_chunks = self.n_chunks
-        sql = (
-            "SELECT chunk_terms.rowid, chunk_terms.terms FROM chunk_terms JOIN chunks c ON c.n = chunk_terms.rowid "
-            f"WHERE chunk_terms MATCH ?{conditions} ORDER BY bm25(chunk_terms) LIMIT {depth}"
-        )
-        # Candidates from the words most passages lack: FTS5 then ranks a few hundred passages, not most of
-        # the index. When they give fewer than `depth`, every word's passages are candidates (exact).
-        rare = [t for t in dict.fromkeys(terms) if self.df(t) <= n_chunks * COMMON_SHARE]
-        candidates = []
-        if rare and len(rare) < len(set(terms)):
-            candidates = self._query(sql, [" OR ".join(_quote(t) for t in rare), *args])
-        if len(candidates) < depth:
-            candidates = self._query(sql, [" OR ".join(_quote(t) for t in dict.fromkeys(terms)), *args])
         average = self._total_terms() / n_chunks if n_chunks else 1.0
-        weights = {t: math.log(1 + (n_chunks - self.df(t) + 0.5) / (self.df(t) + 0.5)) for t in set(terms)}
-        query = [(t, weights[t]) for t in terms]
-        scored = []
-        query = [(f" {t} ", w) for t, w in query]
-        for n, text in candidates:
-            passage = f" {text.replace(' ', '  ')} "  # each term between its own spaces: counted without splitting
-            norm = K1 * (1 - B + B * (text.count(" ") + 1) / average)
-            score = 0.0
-            for term, weight in query:
-                tf = passage.count(term)
-                if tf:
-                    score += weight * tf * (K1 + 1) / (tf + norm)
-            scored.append((score, n))
-        scored.sort(key=lambda p: (-p[0], p[1]))
+        rows: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
+        for term, times in Counter(terms).items():
+            df = self.df(term)
+            weight = times * math.log(1 + (n_chunks - df + 0.5) / (df + 0.5))
+            found = self._query("SELECT doc, entries FROM postings WHERE term = ?", (term,))
+            packed = b"".join(e for d, e in found if documents is None or d in documents)
+            if not packed:
+                continue
+            postings = np.frombuffer(packed, dtype="<i4").reshape(-1, 3)  # columns as in POSTING
+            tf = postings[:, 1].astype(np.float64)
+            norm = K1 * (1 - B + B * postings[:, 2] / average)
+            rows.append(postings[:, 0])
+            scores.append(weight * tf * (K1 + 1) / (tf + norm))
+        if not rows:
+            return []
+        total = np.bincount(np.concatenate(rows), weights=np.concatenate(scores))
+        hits = np.flatnonzero(total > 0)
+        if passages is not None:
+            hits = hits[np.isin(hits, passages)]
+        ranked = hits[np.lexsort((hits, -total[hits]))]  # best first, ties by row (the order of indexing)
         out: list[tuple[Chunk, float]] = []
-        for start in range(0, len(scored), k):
-            batch = [(s, n) for s, n in scored[start : start + k] if s > 0]
-            if not batch:
-                break
-            found = self._chunks_by_row([n for _, n in batch])
-            for score, n in batch:
-                chunk = found[n]
-                if keep is None or keep(chunk):
-                    out.append((chunk, float(score)))
+        for start in range(0, len(ranked), k):
+            batch = [int(n) for n in ranked[start : start + k]]
+            found = self._chunks_by_row(batch)
+            for n in batch:
+                chunk = found.get(n)
+                if chunk is not None and (keep is None or keep(chunk)):
+                    out.append((chunk, float(total[n])))
                     if len(out) == k:
                         return out
         return out
+
+
+def _write_postings(db: sqlite3.Connection, doc: int, rows: Sequence[int], analysed: Sequence[list[str]]) -> None:
+    """One postings row per term of the document: its passages with the term, packed (see POSTING)."""
+    by_term: dict[str, list[tuple[int, int, int]]] = {}
+    for n, terms in zip(rows, analysed, strict=True):
+        for term, tf in Counter(terms).items():
+            by_term.setdefault(term, []).append((n, tf, len(terms)))
+    db.executemany(
+        "INSERT INTO postings(term, doc, entries) VALUES (?, ?, ?)",
+        ((term, doc, np.array(entries, dtype=POSTING).tobytes()) for term, entries in by_term.items()),
+    )
 
 
 def _analyse_chunks(chunks: Sequence[Chunk], vocab: frozenset[str]) -> tuple[list[list[str]], list[str]]:

@@ -297,3 +297,47 @@ def test_a_word_repeated_next_to_itself_counts_twice() -> None:
 
     assert scores["a"] == pytest.approx(lucene(2, lengths[1]))
     assert scores["b"] == pytest.approx(lucene(1, lengths[2]))
+
+
+def test_every_passage_holding_a_question_word_is_scored_exactly() -> None:
+    """Scores are BM25 over every passage that holds a word of the question, also when hundreds do
+    (a search by the common words alone must still find the passage where they are densest), and
+    filters and removals apply to the postings as to the passages."""
+    from test_render import make_chunk
+
+    chunks = []
+    for i in range(450):
+        words = "Kommunen följer upp verksamheten" + (" med tillit" if i % 3 else "") + f" i område {i}."
+        chunks.append(make_chunk(words, id=f"d{i % 9}:1:{i}", doc_id=f"d{i % 9}", doc_hash="1", body=f"Nämnd {i % 2}"))
+    dense = "Tillit, tillit och uppföljning: kommunen följer upp med tillit."
+    chunks.append(make_chunk(dense, id="z:1:0", doc_id="z", doc_hash="1", body="Nämnd 1"))
+    index = LexicalIndex.build(chunks)
+    rows = index._query("SELECT c.id, c.body, c.doc_id, t.terms FROM chunks c JOIN chunk_terms t ON t.rowid = c.n")
+    average = index._total_terms() / len(rows)
+
+    def brute_force(question: str, body: str | None = None, drop: str | None = None) -> list[tuple[str, float]]:
+        from assistant.swedish import analyse
+
+        terms = [t for t in analyse(question, index.vocab) if index.df(t) > 0]
+        scored = []
+        for chunk_id, chunk_body, doc_id, text in rows:
+            passage = text.split()
+            score = 0.0
+            for term in terms:
+                tf, df = passage.count(term), index.df(term)
+                idf = math.log(1 + (len(rows) - df + 0.5) / (df + 0.5))
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len(passage) / average)) if tf else 0.0
+            if score > 0 and (body is None or chunk_body == body) and doc_id != drop:
+                scored.append((chunk_id, score))
+        return sorted(scored, key=lambda p: -p[1])[:5]
+
+    for question, body in (("tillit i uppföljningen", None), ("kommunen följer upp", "Nämnd 0"), ("tillit", "Nämnd 1")):
+        got = [(c.id, s) for c, s in index.search(question, 5, where={"body": body} if body else None)]
+        expected = brute_force(question, body)
+        assert [s for _, s in got] == pytest.approx([s for _, s in expected])
+        assert got[0][0] == expected[0][0]
+    assert index.search("tillit i uppföljningen", 1)[0][0].id == "z:1:0"
+    assert {c.doc_id for c, _ in index.search("tillit", 20, where={"doc_ids": ("d1", "d2")})} == {"d1", "d2"}
+    assert index.remove_document("z")
+    assert "z" not in {c.doc_id for c, _ in index.search("tillit i uppföljningen", 50)}
+    assert index._query("SELECT count(*) FROM postings WHERE doc NOT IN (SELECT n FROM documents)") == [(0,)]
