@@ -46,6 +46,7 @@ from assistant.generations import (
     remove_unused,
 )
 from assistant.lexical import LexicalIndex
+from assistant.memory import release_freed_memory
 from assistant.settings import Settings
 from ingest.records import Chunk, DocumentMeta
 
@@ -383,6 +384,7 @@ class Store:
                 self._wrote = False
                 self._manifest = _ManifestCache(entries, True, sum(e.n_chunks for e in entries.values()))
                 self._sync_lexical(entries)
+                release_freed_memory()  # the read's buffers, else kept by the allocator for the process's life
             return self._manifest.entries
 
     def speaker_names(self) -> tuple[frozenset[str], frozenset[str]]:
