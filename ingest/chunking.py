@@ -26,6 +26,7 @@ _ABBREVIATIONS = frozenset(
 _SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?…])([\"”»)]*)\s+(?=[\"”«(]?[A-ZÅÄÖ0-9–-])")
 _OPENING = re.compile(r"^[\"'(\[«“”]+")
 _TRAILING_REFERENCE = re.compile(r"\([^()]{1,40}\)[.!?]")  # "(s. 131)." after a sentence's own period
+_BRACKET = re.compile(r"[()]")
 _LONGEST_PARENTHESIS = 300  # characters; a longer "( … )" is likely two stray marks, not one aside
 
 
@@ -68,10 +69,11 @@ def _parentheses(text: str) -> list[tuple[int, int]]:
     """(open, close) positions of each matched pair of round brackets, short enough to be one aside."""
     pairs = []
     stack: list[int] = []
-    for i, char in enumerate(text):
+    for bracket in _BRACKET.finditer(text):  # only the brackets: the text itself is long
+        i, char = bracket.start(), bracket.group()
         if char == "(":
             stack.append(i)
-        elif char == ")" and stack:
+        elif stack:
             open_ = stack.pop()
             if i - open_ <= _LONGEST_PARENTHESIS:
                 pairs.append((open_, i))
