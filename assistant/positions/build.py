@@ -156,7 +156,7 @@ class _Context:
 
     def compute(self, key: tuple[str, str], chunks: Sequence[Chunk]) -> tuple[Respondent, list[Cell]]:
         text = self.respondent_text(key, chunks)
-        scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params)
+        scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params, self.profiles)
         stance_of = classifier_stances(self.model, text)
         cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
         if self.labeller is not None:

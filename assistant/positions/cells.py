@@ -49,6 +49,7 @@ class AddressParams:
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
+    sibling_ratio: float = 0.7  # of two proposals in one section, a sentence addresses only those near its best
     max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
     signature_score: float = 0.75  # a sentence that says a proposal's own word addresses it
@@ -71,6 +72,16 @@ class ProposalProfile:
 
 
 PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
+KIND_WORDS = {"förslag": frozenset(analyse("förslag")), "rekommendation": frozenset(analyse("rekommendation"))}
+
+
+def named_kinds(terms: set[str]) -> frozenset[str]:
+    """Which kinds of proposal a general sentence speaks of: "rekommendationerna" are not "förslagen"
+    (an inquiry's summary keeps the two apart); naming both, or neither, means all."""
+    kinds = frozenset(k for k, words in KIND_WORDS.items() if terms & words)
+    return kinds if len(kinds) == 1 else frozenset(KIND_WORDS)
+
+
 _MIN_HEAD = 8
 SIGNATURE_RARITY = 0.5
 
@@ -157,7 +168,11 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
         title_only = {u: w for u, w in p.title_terms.items() if u in p.own_title}
         if title_only:
             top[column[max(title_only, key=title_only.__getitem__)], j] = True
-    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} for u in vocab}
+    # A sentence word that is the head of a proposal's compound meets it ("frikommun" the
+    # "frikommunförsök"), unless the head is itself a word some proposal weighs: then "landsting"
+    # means landsting, not "landstingsdirektör", and is counted once, as itself.
+    vocab_set = set(vocab)
+    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} - vocab_set for u in vocab}
     section_vocab = sorted({u for p in profs for u in p.section_terms})
     section_column = {u: k for k, u in enumerate(section_vocab)}
     section_w = np.zeros((len(section_vocab), len(profs)))
@@ -166,6 +181,8 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
             section_w[section_column[u], j] = w
     hits = np.zeros((n, len(vocab)))
     in_heading = np.zeros((n, len(section_vocab)))
+    of_kind = np.ones((n, len(profs)))
+    kinds = [p.proposal.kind for p in profs]
     for i, s in enumerate(respondent.sentences):
         raw = set(analyse(s.text))
         terms = with_compound_heads(raw)
@@ -177,6 +194,8 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
         if general:
             heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
             in_heading[i, [section_column[u] for u in section_vocab if u in heading]] = 1.0
+            spoken = named_kinds(terms)
+            of_kind[i] = [1.0 if k in spoken or k not in KIND_WORDS else 0.0 for k in kinds]
     weight = hits @ title_w + hits @ text_w
     own_sums = own_w.sum(axis=0)
     own_title = (hits @ own_w) / np.where(own_sums > 0, own_sums, 1.0)
@@ -186,7 +205,7 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     lexical = np.minimum(1.0, np.maximum(own_title, np.maximum(weight / denominators, weight / params.evidence_scale)))
     lexical = np.where(signed, np.maximum(lexical, params.signature_score), lexical)
     section_sums = section_w.sum(axis=0)
-    section = (in_heading @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
+    section = of_kind * (in_heading @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
     weighed = (title_w > 0) | (text_w > 0)
     matched = [
         [frozenset(vocab[k] for k in row if weighed[k, j]) for j in range(len(profs))]
@@ -203,7 +222,12 @@ def own_words(s: Sentence) -> bool:
     return not _RESTATES.search(s.text) or bool(lexical_features(s.text)[:3].any())
 
 
-def effective_scores(respondent: RespondentText, addressing: Addressing, params: AddressParams) -> np.ndarray:
+def effective_scores(
+    respondent: RespondentText,
+    addressing: Addressing,
+    params: AddressParams,
+    profs: Sequence[ProposalProfile] = (),
+) -> np.ndarray:
     """Scores of the respondent's own sentences; a restatement passes its score on to the stance
     sentence right after it (same section). A sentence does not address a proposal whose words it
     holds only as part of a better-matching proposal's ("statsbidrag" of two proposals: the closer)."""
@@ -218,9 +242,16 @@ def effective_scores(respondent: RespondentText, addressing: Addressing, params:
         if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]):
             eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
     out = eff.copy()
+    sections = [p.proposal.section for p in profs] if profs else []
     for i in range(len(sentences)):
         row = eff[i]
         best = row.max() if row.size else 0.0
+        # Neighbouring proposals of one section share their theme's words ("tillsyn"): a sentence
+        # speaks of the one it matches best there, and of a sibling only if that scores nearly as well.
+        for j in np.flatnonzero(row > 0):
+            siblings = [q for q in range(len(sections)) if sections[q] == sections[j]]
+            if row[j] < params.sibling_ratio * max(row[q] for q in siblings):
+                out[i, j] = 0.0
         for j in np.flatnonzero(row > 0):
             words = addressing.matched[i][j]
             if not words:
