@@ -49,6 +49,7 @@ class AddressParams:
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
+    part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
     sibling_ratio: float = 0.7  # of two proposals in one section, a sentence addresses only those near its best
     max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
@@ -69,6 +70,7 @@ class ProposalProfile:
     vector: np.ndarray
     own_title: frozenset[str] = frozenset()  # the words of the title alone
     signature: frozenset[str] = frozenset()  # title words no other proposal uses and the documents rarely do
+    parts: tuple[dict[str, float], ...] = ()  # the terms of each further sentence of the proposal's text
 
 
 PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
@@ -95,9 +97,13 @@ def with_compound_heads(terms: set[str]) -> set[str]:
     return out
 
 
+def _sentences(text: str) -> list[str]:
+    return [t for t in re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text.strip()) if t] if text else []
+
+
 def _key_text(p: Proposal) -> str:
     """What names a proposal: its title and its text's first sentence (a bullet's title is cut short)."""
-    first = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", p.text.strip(), maxsplit=1)[0] if p.text else ""
+    first = _sentences(p.text)[0] if p.text else ""
     return f"{p.title} {first}" if first and first not in p.title else p.title
 
 
@@ -126,7 +132,12 @@ def profiles(
         signature = frozenset(
             t for t in own if df.get(t, 0) == 1 and len(t) > 5 and (rarity(t) if rarity else 1.0) >= SIGNATURE_RARITY
         )
-        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature))
+        parts = tuple(
+            part
+            for sentence in _sentences(p.text)[1:]
+            if (part := {t: idf(t) for t in analyse(sentence) if t not in GENERAL and len(t) > 2 and t in text})
+        )
+        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature, parts))
     return out
 
 
@@ -204,6 +215,14 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     denominators = np.where(title_w.sum(axis=0) > 0, title_w.sum(axis=0), 1.0)
     lexical = np.minimum(1.0, np.maximum(own_title, np.maximum(weight / denominators, weight / params.evidence_scale)))
     lexical = np.where(signed, np.maximum(lexical, params.signature_score), lexical)
+    # A proposal of several parts ("… and SKL should support their analysis capacity") is
+    # addressed by a sentence that speaks of one part as well as by one that names its title.
+    for j, p in enumerate(profs):
+        for part in p.parts:
+            w = np.zeros(len(vocab))
+            w[[column[u] for u in part]] = list(part.values())
+            covered = (hits @ w) / max(w.sum(), params.evidence_scale)
+            lexical[:, j] = np.maximum(lexical[:, j], params.part_weight * np.minimum(1.0, covered))
     section_sums = section_w.sum(axis=0)
     section = of_kind * (in_heading @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
     weighed = (title_w > 0) | (text_w > 0)
