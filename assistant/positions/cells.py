@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -50,6 +51,7 @@ class AddressParams:
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
     part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
+    heading_weight: float = 0.3  # a sentence under a heading that names a proposal's section leans to its proposals
     sibling_ratio: float = 0.7  # of two proposals in one section, a sentence addresses only those near its best
     max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
@@ -86,6 +88,24 @@ def named_kinds(terms: set[str]) -> frozenset[str]:
 
 _MIN_HEAD = 8
 SIGNATURE_RARITY = 0.5
+
+
+_MIN_TAIL = 6
+
+
+def _tail_of(term: str, words: set[str]) -> bool:
+    """Is the term the last part of a compound among the words ("rekrytering" of "chefsrekrytering")?"""
+    return len(term) >= _MIN_TAIL and any(len(w) > len(term) + 2 and w.endswith(term) for w in words)
+
+
+@lru_cache(maxsize=1 << 12)
+def _heading_terms(section: str) -> frozenset[str]:
+    return frozenset(analyse(section.rsplit(">", 1)[-1]))
+
+
+def heading_terms(s: Sentence) -> frozenset[str]:
+    """The terms of the nearest heading the sentence stands under."""
+    return _heading_terms(s.section)
 
 
 def with_compound_heads(terms: set[str]) -> set[str]:
@@ -192,12 +212,14 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
             section_w[section_column[u], j] = w
     hits = np.zeros((n, len(vocab)))
     in_heading = np.zeros((n, len(section_vocab)))
+    under = np.zeros((n, len(section_vocab)))  # the words of the heading each sentence stands under
     of_kind = np.ones((n, len(profs)))
     kinds = [p.proposal.kind for p in profs]
     for i, s in enumerate(respondent.sentences):
         raw = set(analyse(s.text))
         terms = with_compound_heads(raw)
-        hits[i, [column[u] for u in vocab if u in terms or heads[u] & raw]] = 1.0
+        hits[i, [column[u] for u in vocab if u in terms or heads[u] & raw or _tail_of(u, raw)]] = 1.0
+        under[i, [section_column[u] for u in section_vocab if u in heading_terms(s)]] = 1.0
         # "the proposals" of the section it stands under, or of a section it names (not a report's title)
         general = (
             bool(terms & PROPOSAL_WORDS) and bool(lexical_features(s.text)[:3].any()) and not _REPORT.search(s.text)
@@ -231,7 +253,10 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
         for row in (np.flatnonzero(h) for h in hits)
     ]
     scores = lexical + params.cosine_weight * np.maximum(0.0, cos - params.cosine_floor)
-    return Addressing(scores + params.section_weight * section, matched, named, section)
+    # A respondent answering under the inquiry's own headings speaks of that section's proposals.
+    beneath = (under @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
+    beneath = np.where(beneath >= params.named_share, params.heading_weight, 0.0)
+    return Addressing(scores + params.section_weight * section + beneath, matched, named, section)
 
 
 def own_words(s: Sentence) -> bool:
