@@ -52,6 +52,7 @@ class AddressParams:
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
     part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
     heading_weight: float = 0.3  # a sentence under a heading that names a proposal's section leans to its proposals
+    copied_share: float = 0.8  # share of a sentence's terms in one proposal sentence that makes it a copy
     sibling_ratio: float = 0.7  # of two proposals in one section, a sentence addresses only those near its best
     max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
@@ -266,6 +267,15 @@ def own_words(s: Sentence) -> bool:
     return not _RESTATES.search(s.text) or bool(lexical_features(s.text)[:3].any())
 
 
+def quotes_proposal(text: str, proposal_sentences: Sequence[frozenset[str]], params: AddressParams) -> bool:
+    """Does the sentence copy a sentence of the inquiry's proposals without a cue of its own? A
+    respondent that reprints the proposal before answering it is not yet answering."""
+    terms = set(analyse(text))
+    if len(terms) < 4 or lexical_features(text)[:3].any():
+        return False
+    return any(len(terms & p) >= params.copied_share * len(terms) for p in proposal_sentences)
+
+
 def effective_scores(
     respondent: RespondentText,
     addressing: Addressing,
@@ -277,7 +287,8 @@ def effective_scores(
     holds only as part of a better-matching proposal's ("statsbidrag" of two proposals: the closer)."""
     sentences = respondent.sentences
     raw = addressing.scores
-    own = np.array([own_words(s) for s in sentences], dtype=bool)
+    quoted = [frozenset(analyse(t)) for p in profs for t in _sentences(p.proposal.text)]
+    own = np.array([own_words(s) and not quotes_proposal(s.text, quoted, params) for s in sentences], dtype=bool)
     cued = np.array([bool(lexical_features(s.text)[:3].any()) for s in sentences], dtype=bool)
     eff = np.where(own[:, None], raw, 0.0)
     for i in range(len(sentences) - 1):
