@@ -294,7 +294,9 @@ def effective_scores(
     for i in range(len(sentences) - 1):
         nxt = sentences[i + 1]
         same_place = nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section
-        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]):
+        # ... unless that sentence names a proposal of its own: then it speaks of that one.
+        names_own = raw[i + 1].max(initial=0.0) >= params.threshold
+        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]) and not names_own:
             eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
     out = eff.copy()
     sections = [p.proposal.section for p in profs] if profs else []
