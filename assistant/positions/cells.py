@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.positions.classifier import StanceModel, hedged, lexical_features, lexicon_stance
+from assistant.positions.classifier import StanceModel, hedged, lexical_features, lexicon_stance, without_cues
 from assistant.positions.evidence import RespondentText, Sentence
 from assistant.positions.model import Cell, CellQuote, Proposal
 from assistant.swedish import analyse
@@ -53,6 +53,7 @@ class AddressParams:
     part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
     heading_weight: float = 0.3  # a sentence under a heading that names a proposal's section leans to its proposals
     copied_share: float = 0.8  # share of a sentence's terms in one proposal sentence that makes it a copy
+    piece_cosine: bool = True  # the cosine to a proposal is the best over its text and each of its sentences
     sibling_ratio: float = 0.7  # of two proposals in one section, a sentence addresses only those near its best
     max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
@@ -74,6 +75,7 @@ class ProposalProfile:
     own_title: frozenset[str] = frozenset()  # the words of the title alone
     signature: frozenset[str] = frozenset()  # title words no other proposal uses and the documents rarely do
     parts: tuple[dict[str, float], ...] = ()  # the terms of each further sentence of the proposal's text
+    pieces: np.ndarray | None = None  # unit vectors of the text's sentences (a text of several)
 
 
 PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
@@ -143,8 +145,13 @@ def profiles(
         return math.log((n + 1) / (df.get(term, 0) + 0.5)) * (rarity(term) if rarity else 1.0)
 
     vectors = embed([f"{p.title}. {p.text}"[:1200] for p in proposals]) if proposals else []
+    # Each sentence of a longer text is embedded too: a respondent answers one part at a time.
+    pieces = [[t for t in _sentences(p.text) if len(t) > 30] if len(_sentences(p.text)) > 1 else [] for p in proposals]
+    flat = [t[:600] for ts in pieces for t in ts]
+    piece_vectors = iter(embed(flat) if flat else [])
     out = []
-    for p, vector in zip(proposals, vectors, strict=True):
+    for p, vector, ts in zip(proposals, vectors, pieces, strict=True):
+        own_pieces = [np.asarray(next(piece_vectors), dtype=np.float32) for _ in ts]
         title = {t: idf(t) for t in analyse(_key_text(p)) if t not in GENERAL and len(t) > 2}
         text = {t: 0.3 * idf(t) for t in analyse(p.text) if t not in GENERAL and len(t) > 2 and t not in title}
         section = {t: idf(t) for t in analyse(p.section) if t not in GENERAL and len(t) > 2}
@@ -158,7 +165,12 @@ def profiles(
             for sentence in _sentences(p.text)[1:]
             if (part := {t: idf(t) for t in analyse(sentence) if t not in GENERAL and len(t) > 2 and t in text})
         )
-        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature, parts))
+        piece_matrix = np.vstack([u / (np.linalg.norm(u) or 1.0) for u in own_pieces]) if own_pieces else None
+        out.append(
+            ProposalProfile(
+                p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature, parts, piece_matrix
+            )
+        )
     return out
 
 
@@ -182,6 +194,9 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
             np.zeros((n, len(profs))), [[frozenset()] * len(profs) for _ in range(n)], np.zeros((n, len(profs)))
         )
     cos = respondent.vectors @ np.vstack([p.vector for p in profs]).T
+    for j, p in enumerate(profs):
+        if p.pieces is not None and params.piece_cosine:
+            cos[:, j] = np.maximum(cos[:, j], (respondent.vectors @ p.pieces.T).max(axis=1))
     # One column per term any proposal weighs: the sentences hit terms as a matrix, then all sums at once.
     vocab = sorted({u for p in profs for u in (*p.title_terms, *p.text_terms)})
     column = {u: k for k, u in enumerate(vocab)}
@@ -217,7 +232,7 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     of_kind = np.ones((n, len(profs)))
     kinds = [p.proposal.kind for p in profs]
     for i, s in enumerate(respondent.sentences):
-        raw = set(analyse(s.text))
+        raw = set(analyse(without_cues(s.text)))
         terms = with_compound_heads(raw)
         hits[i, [column[u] for u in vocab if u in terms or heads[u] & raw or _tail_of(u, raw)]] = 1.0
         under[i, [section_column[u] for u in section_vocab if u in heading_terms(s)]] = 1.0

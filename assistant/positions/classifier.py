@@ -62,6 +62,16 @@ def _lexical_counts(sentence: str) -> tuple[float, ...]:
     return (support, negated, oppose, condition, opinion, len(text.split()) / 30.0)
 
 
+def without_cues(sentence: str) -> str:
+    """The sentence less its support and opposition cues: "delar" of "delar delegationens syn" is no
+    word of a proposal ("en integrerad del")."""
+    text = sentence.lower()
+    for key in ("support", "oppose"):
+        for pattern in _cues()[key]:
+            text = pattern.sub(" ", text)
+    return text
+
+
 def hedged(sentence: str) -> bool:
     """Does the sentence hold a hedge ("försiktigt positiva", "dock", "under förutsättning att")?"""
     text = sentence.lower()
