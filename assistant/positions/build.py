@@ -37,7 +37,7 @@ from assistant.store import Store
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
-METHOD_VERSION = 3  # raise when the computation changes, so stored matrices are recomputed
+METHOD_VERSION = 4  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:

@@ -25,6 +25,8 @@ MODEL_PATH = Path(__file__).with_name("stance_model.json")
 LABELS_PATH = Path(__file__).with_name("stance_labels.jsonl")
 CLASSES: tuple[str, ...] = ("tillstyrker", "tillstyrker_delvis", "avstyrker", "synpunkter")
 LEXICAL_FEATURES: tuple[str, ...] = ("support", "negated_support", "oppose", "condition", "opinion", "length")
+# Beside the counts, the design holds: hedges, and support said with a reservation in the same sentence.
+DESIGN_EXTRAS: tuple[str, ...] = ("hedge", "support_with_reservation")
 
 
 @cache
@@ -100,11 +102,19 @@ def anchor_texts(path: Path = CUES) -> list[tuple[str, str]]:
 def design(sentences: Sequence[str], vectors: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     """Lexicon counts, then the sentence's best cosine to each class's anchor sentences."""
     lexical = np.vstack([lexical_features(s) for s in sentences]) if sentences else np.zeros((0, 6))
+    extras = np.array([_extras(s) for s in sentences], dtype=np.float64).reshape(len(sentences), len(DESIGN_EXTRAS))
     v = np.asarray(vectors, dtype=np.float64).reshape(len(sentences), -1)
     cos = v @ anchors.T if len(anchors) else np.zeros((len(sentences), 0))
     classes = [c for c, _ in anchor_texts()]
     best = [cos[:, [i for i, k in enumerate(classes) if k == c]].max(axis=1) for c in CLASSES if c in classes]
-    return np.hstack([lexical, np.column_stack(best) if best else np.zeros((len(sentences), 0))])
+    return np.hstack([lexical, extras, np.column_stack(best) if best else np.zeros((len(sentences), 0))])
+
+
+def _extras(sentence: str) -> tuple[float, float]:
+    text = sentence.lower()
+    hedges = sum(1 for p in _cues()["hedge"] if p.search(text))
+    support, _, _, condition, _, _ = _lexical_counts(sentence)
+    return float(hedges), float(bool(support) and bool(hedges or condition))
 
 
 @dataclass
@@ -133,7 +143,7 @@ class StanceModel:
     def to_json(self) -> dict:
         return {
             "classes": list(CLASSES),
-            "lexical_features": list(LEXICAL_FEATURES),
+            "lexical_features": list(LEXICAL_FEATURES + DESIGN_EXTRAS),
             "anchors": self.anchors.round(5).tolist(),
             "mean": self.mean.round(6).tolist(),
             "scale": self.scale.round(6).tolist(),
