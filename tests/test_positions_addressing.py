@@ -201,6 +201,9 @@ def test_a_stance_sentence_naming_its_own_proposal_takes_no_topic_from_the_one_b
 def test_stance_cues_are_no_words_of_a_proposal() -> None:
     assert "delar" not in without_cues("Nämnden delar delegationens syn på lärande.")
     assert "lärande" in without_cues("Nämnden delar delegationens syn på lärande.")
+    # overlapping cues ("noga bör", "bör överväga") both go: "överväg" is no proposal's word here
+    assert "överväga" not in without_cues("Nämnden menar att man noga bör överväga hur stödet ska utformas.")
+    assert "utformas" in without_cues("Nämnden menar att man noga bör överväga hur stödet ska utformas.")
 
 
 def test_support_with_a_reservation_is_a_feature_of_its_own() -> None:

@@ -65,13 +65,15 @@ def _lexical_counts(sentence: str) -> tuple[float, ...]:
 
 
 def without_cues(sentence: str) -> str:
-    """The sentence less its support and opposition cues: "delar" of "delar delegationens syn" is no
+    """The sentence less its support, opposition and condition cues: "delar" of "delar delegationens syn" is no
     word of a proposal ("en integrerad del")."""
     text = sentence.lower()
-    for key in ("support", "oppose"):
+    keep = [True] * len(text)
+    for key in ("support", "oppose", "condition"):
         for pattern in _cues()[key]:
-            text = pattern.sub(" ", text)
-    return text
+            for match in pattern.finditer(text):  # on the whole sentence: cues may overlap
+                keep[match.start() : match.end()] = [False] * (match.end() - match.start())
+    return "".join(c if k else " " for c, k in zip(text, keep, strict=True))
 
 
 def hedged(sentence: str) -> bool:
