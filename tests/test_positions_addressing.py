@@ -210,3 +210,15 @@ def test_support_with_a_reservation_is_a_feature_of_its_own() -> None:
     hedges, reserved = _extras("Nämnden är positiv till förslaget, dock med förbehåll för finansieringen.")
     assert hedges >= 1 and reserved == 1.0
     assert _extras("Nämnden är positiv till förslaget.") == (0.0, 0.0)
+
+
+def test_two_proposals_sharing_a_title_cut_short_are_both_kept() -> None:
+    from assistant.positions.build import unique_proposals
+
+    title = "Chefer inom kommuner och landsting bör verka för att …"
+    first = Proposal("verk-a", title, text=f"{title[:-2]} skapa förutsättningar för kollegialt lärande.")
+    second = Proposal("verk-b", title, text=f"{title[:-2]} ge medarbetare ett utökat handlingsutrymme.")
+    reprinted = Proposal("verk-a", title, text=first.text, doc_id="kopia")
+    kept = unique_proposals([first, second, reprinted])
+    assert [p.text for p in kept] == [first.text, second.text]
+    assert len({p.id for p in unique_proposals([first, Proposal("verk-a", "Annat", text="Annat.")])}) == 2
