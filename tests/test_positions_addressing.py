@@ -222,3 +222,29 @@ def test_two_proposals_sharing_a_title_cut_short_are_both_kept() -> None:
     kept = unique_proposals([first, second, reprinted])
     assert [p.text for p in kept] == [first.text, second.text]
     assert len({p.id for p in unique_proposals([first, Proposal("verk-a", "Annat", text="Annat.")])}) == 2
+
+
+def test_support_followed_at_once_by_a_reservation_is_conditional() -> None:
+    """The reservation need not address the proposal itself: it qualifies the support just before it."""
+    support = lambda sentences, rows: [  # noqa: E731
+        ("tillstyrker" if "välkomnar" in s.text else "synpunkter", 0.9) for s in sentences
+    ]
+    lab = TILLSYN[_column(TILLSYN, "policylabb")]
+    reserved = _respondent(
+        ("Nämnden välkomnar ett nationellt policylabb.", "Försök"),
+        ("Nämnden vill samtidigt framhålla att resurserna måste räcka till hela verksamheten.", "Försök"),
+    )
+    column = np.array([1.0, 0.0])
+    cell = cell_for(reserved, lab, column, support, AddressParams())
+    assert cell.stance == "tillstyrker_delvis" and "samtidigt" in cell.quotes[-1].text
+    assert cell_for(reserved, lab, column, support, AddressParams(hedge_next=False)).stance == "tillstyrker"
+    plain = _respondent(
+        ("Nämnden välkomnar ett nationellt policylabb.", "Försök"),
+        ("Nämnden har goda erfarenheter av samverkan med akademin.", "Försök"),
+    )
+    assert cell_for(plain, lab, column, support, AddressParams()).stance == "tillstyrker"
+    elsewhere = _respondent(
+        ("Nämnden välkomnar ett nationellt policylabb.", "Försök"),
+        ("Nämnden vill samtidigt framhålla att resurserna måste räcka.", "Ekonomi"),
+    )
+    assert cell_for(elsewhere, lab, column, support, AddressParams()).stance == "tillstyrker"

@@ -60,6 +60,7 @@ class AddressParams:
     signature_score: float = 0.75  # a sentence that says a proposal's own word addresses it
     evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)
     bare_threshold: float = 0.8  # a sentence without any stance cue must address the proposal this surely
+    hedge_next: bool = True  # support followed at once by a reservation ("samtidigt", "dock") is conditional
     hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
 
 
@@ -366,6 +367,14 @@ def cell_for(
     stance, confidence = combine(labels)
     if params.hedge_downgrade and stance == "tillstyrker" and any(hedged(respondent.sentences[i].text) for i in picked):
         stance = "tillstyrker_delvis"
+    elif params.hedge_next and stance == "tillstyrker":
+        # "Nämnden tillstyrker. Den vill samtidigt framhålla att …": a reservation right after the support
+        after = [
+            reservation_after(respondent, i) for i, (s, _) in zip(picked, labels, strict=True) if s == "tillstyrker"
+        ]
+        if found := next((j for j in after if j is not None), None):
+            stance = "tillstyrker_delvis"
+            picked = [*picked[: params.max_quotes - 1], found] if found not in picked else picked
     strength = float(min(1.0, column[picked[0]]))
     quotes = tuple(quote(respondent.sentences[i]) for i in picked)
     return Cell(
@@ -377,6 +386,20 @@ def cell_for(
         quotes,
         "lexicon+classifier",
     )
+
+
+_RESERVATION = re.compile(r"^(?:\S+\s+){0,6}?(?:dock|samtidigt|emellertid|däremot)\b", re.IGNORECASE)
+
+
+def reservation_after(respondent: RespondentText, i: int) -> int | None:
+    """The sentence right after sentence i (same document and section) when it opens with a
+    reservation ("Förvaltningen vill samtidigt framhålla …", "Det är dock viktigt …")."""
+    if i + 1 >= len(respondent.sentences):
+        return None
+    this, nxt = respondent.sentences[i], respondent.sentences[i + 1]
+    if nxt.doc_id != this.doc_id or nxt.section != this.section or nxt.heading_like:
+        return None
+    return i + 1 if _RESERVATION.search(nxt.text) else None
 
 
 def combine(labels: Sequence[tuple[str, float]]) -> tuple[str, float]:
