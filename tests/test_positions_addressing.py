@@ -248,3 +248,10 @@ def test_support_followed_at_once_by_a_reservation_is_conditional() -> None:
         ("Nämnden vill samtidigt framhålla att resurserna måste räcka.", "Ekonomi"),
     )
     assert cell_for(elsewhere, lab, column, support, AddressParams()).stance == "tillstyrker"
+
+
+def test_modal_verbs_and_function_words_name_no_proposal() -> None:
+    """ "bör", "inom", "genom", "särskilt" are rare in a small corpus but say nothing of which proposal."""
+    said = _respondent(("Nämnden anser särskilt att man bör arbeta inom och genom befintliga strukturer.", "Övrigt"))
+    matched = address_scores(said, PROFILES, AddressParams()).matched[0]
+    assert not any(set(analyse("bör inom genom särskilt")) & words for words in matched)

@@ -36,7 +36,11 @@ _BACKGROUND = re.compile(
 )
 _REPORT = re.compile(r"\bSOU \d{4}:\d+|\bbetänkande", re.IGNORECASE)  # a report named by title is no section
 _POINTS_TO_SECTION = re.compile(r"inom detta område|i denna del|under denna rubrik|inom området", re.IGNORECASE)
-GENERAL = frozenset(analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen"))
+GENERAL = frozenset(
+    analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen")
+    # modal verbs and function words name no proposal, however rare they are in the documents
+    + analyse("bör ska skall får kan behöver måste inom genom kring särskilt större utsträckning")
+)
 
 
 @dataclass(frozen=True)
