@@ -193,7 +193,7 @@ def test_llm_labels_are_kept_only_with_a_verbatim_quote(corpus_settings: Setting
     finally:
         context.close()
     params = AddressParams()
-    scores = effective_scores(text, address_scores(text, context.profiles, params), params)
+    scores = effective_scores(text, address_scores(text, context.profiles, params), params, context.profiles)
     column = scores[:, proposals.index(lab)]
     classified = cell_for(text, lab, column, classifier_stances(context.model, text), params)
     llm = corpus_settings.model_copy(update={"llm_base_url": fake.base_url, "llm_model": "test"})

@@ -37,7 +37,7 @@ from assistant.store import Store
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
-METHOD_VERSION = 3  # raise when the computation changes, so stored matrices are recomputed
+METHOD_VERSION = 4  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:
@@ -65,22 +65,32 @@ def _hash(value: object) -> str:
 
 
 def compute_proposals(settings: Settings, store: Store) -> list[Proposal]:
-    """The proposals of every summarising document (each title once), corrected by proposals.toml."""
+    """The proposals of every summarising document (each once), corrected by proposals.toml."""
     manifest = store.manifest()
+    found = [
+        proposal
+        for doc_id in summary_doc_ids(manifest)
+        for proposal in extract_proposals(blocks_of(manifest[doc_id], store.document_text(doc_id)), doc_id)
+    ]
+    return apply_overrides(unique_proposals(found), settings.corpus_dir / PROPOSALS_FILE)
+
+
+def unique_proposals(proposals: Sequence[Proposal]) -> list[Proposal]:
+    """Each proposal once: a reprinted summary (or a copy of it) repeats them. Same title and text
+    is the same proposal; two that share only a title cut short ("Chefer … bör verka för att …")
+    are two."""
     out: list[Proposal] = []
     seen: set[str] = set()
-    for doc_id in summary_doc_ids(manifest):
-        for proposal in extract_proposals(blocks_of(manifest[doc_id], store.document_text(doc_id)), doc_id):
-            name = " ".join(proposal.title.lower().split())
-            if name not in seen:  # a reprinted summary (or a copy of it) repeats them
-                seen.add(name)
-                ids = {p.id for p in out}
-                out.append(
-                    proposal
-                    if proposal.id not in ids
-                    else Proposal(**{**proposal.__dict__, "id": f"{proposal.id}-{len(out)}"})
-                )
-    return apply_overrides(out, settings.corpus_dir / PROPOSALS_FILE)
+    for proposal in proposals:
+        name = " ".join(f"{proposal.title} {proposal.text}".lower().split())
+        if name in seen:
+            continue
+        seen.add(name)
+        ids = {p.id for p in out}
+        out.append(
+            proposal if proposal.id not in ids else Proposal(**{**proposal.__dict__, "id": f"{proposal.id}-{len(out)}"})
+        )
+    return out
 
 
 def speakers(manifest: dict) -> dict[tuple[str, str], list[tuple[str, str]]]:
@@ -156,7 +166,7 @@ class _Context:
 
     def compute(self, key: tuple[str, str], chunks: Sequence[Chunk]) -> tuple[Respondent, list[Cell]]:
         text = self.respondent_text(key, chunks)
-        scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params)
+        scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params, self.profiles)
         stance_of = classifier_stances(self.model, text)
         cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
         if self.labeller is not None:

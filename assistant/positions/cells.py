@@ -14,10 +14,11 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from assistant.positions.classifier import StanceModel, hedged, lexical_features, lexicon_stance
+from assistant.positions.classifier import StanceModel, hedged, lexical_features, lexicon_stance, without_cues
 from assistant.positions.evidence import RespondentText, Sentence
 from assistant.positions.model import Cell, CellQuote, Proposal
 from assistant.swedish import analyse
@@ -35,7 +36,11 @@ _BACKGROUND = re.compile(
 )
 _REPORT = re.compile(r"\bSOU \d{4}:\d+|\bbetänkande", re.IGNORECASE)  # a report named by title is no section
 _POINTS_TO_SECTION = re.compile(r"inom detta område|i denna del|under denna rubrik|inom området", re.IGNORECASE)
-GENERAL = frozenset(analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen"))
+GENERAL = frozenset(
+    analyse("förslag förslagen rekommendation rekommendationer betänkande betänkandet delegationen")
+    # modal verbs and function words name no proposal, however rare they are in the documents
+    + analyse("bör ska skall får kan behöver måste inom genom kring särskilt större utsträckning")
+)
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,17 @@ class AddressParams:
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
+    part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
+    heading_weight: float = 0.3  # a sentence under a heading that names a proposal's section leans to its proposals
+    copied_share: float = 0.8  # share of a sentence's terms in one proposal sentence that makes it a copy
+    piece_cosine: bool = True  # the cosine to a proposal is the best over its text and each of its sentences
+    sibling_ratio: float = 0.7  # of two proposals in one section, a sentence addresses only those near its best
     max_per_sentence: int = 2  # a sentence addressing more speaks in general: it keeps only what it names
     named_share: float = 0.8  # share of a title (or section heading) that counts as naming it
     signature_score: float = 0.75  # a sentence that says a proposal's own word addresses it
     evidence_scale: float = 6.0  # IDF weight of matched words that counts as fully addressed (two or three rare words)
     bare_threshold: float = 0.8  # a sentence without any stance cue must address the proposal this surely
+    hedge_next: bool = True  # support followed at once by a reservation ("samtidigt", "dock") is conditional
     hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
 
 
@@ -68,11 +79,41 @@ class ProposalProfile:
     vector: np.ndarray
     own_title: frozenset[str] = frozenset()  # the words of the title alone
     signature: frozenset[str] = frozenset()  # title words no other proposal uses and the documents rarely do
+    parts: tuple[dict[str, float], ...] = ()  # the terms of each further sentence of the proposal's text
+    pieces: np.ndarray | None = None  # unit vectors of the text's sentences (a text of several)
 
 
 PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
+KIND_WORDS = {"förslag": frozenset(analyse("förslag")), "rekommendation": frozenset(analyse("rekommendation"))}
+
+
+def named_kinds(terms: set[str]) -> frozenset[str]:
+    """Which kinds of proposal a general sentence speaks of: "rekommendationerna" are not "förslagen"
+    (an inquiry's summary keeps the two apart); naming both, or neither, means all."""
+    kinds = frozenset(k for k, words in KIND_WORDS.items() if terms & words)
+    return kinds if len(kinds) == 1 else frozenset(KIND_WORDS)
+
+
 _MIN_HEAD = 8
 SIGNATURE_RARITY = 0.5
+
+
+_MIN_TAIL = 6
+
+
+def _tail_of(term: str, words: set[str]) -> bool:
+    """Is the term the last part of a compound among the words ("rekrytering" of "chefsrekrytering")?"""
+    return len(term) >= _MIN_TAIL and any(len(w) > len(term) + 2 and w.endswith(term) for w in words)
+
+
+@lru_cache(maxsize=1 << 12)
+def _heading_terms(section: str) -> frozenset[str]:
+    return frozenset(analyse(section.rsplit(">", 1)[-1]))
+
+
+def heading_terms(s: Sentence) -> frozenset[str]:
+    """The terms of the nearest heading the sentence stands under."""
+    return _heading_terms(s.section)
 
 
 def with_compound_heads(terms: set[str]) -> set[str]:
@@ -84,9 +125,13 @@ def with_compound_heads(terms: set[str]) -> set[str]:
     return out
 
 
+def _sentences(text: str) -> list[str]:
+    return [t for t in re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text.strip()) if t] if text else []
+
+
 def _key_text(p: Proposal) -> str:
     """What names a proposal: its title and its text's first sentence (a bullet's title is cut short)."""
-    first = re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", p.text.strip(), maxsplit=1)[0] if p.text else ""
+    first = _sentences(p.text)[0] if p.text else ""
     return f"{p.title} {first}" if first and first not in p.title else p.title
 
 
@@ -105,8 +150,13 @@ def profiles(
         return math.log((n + 1) / (df.get(term, 0) + 0.5)) * (rarity(term) if rarity else 1.0)
 
     vectors = embed([f"{p.title}. {p.text}"[:1200] for p in proposals]) if proposals else []
+    # Each sentence of a longer text is embedded too: a respondent answers one part at a time.
+    pieces = [[t for t in _sentences(p.text) if len(t) > 30] if len(_sentences(p.text)) > 1 else [] for p in proposals]
+    flat = [t[:600] for ts in pieces for t in ts]
+    piece_vectors = iter(embed(flat) if flat else [])
     out = []
-    for p, vector in zip(proposals, vectors, strict=True):
+    for p, vector, ts in zip(proposals, vectors, pieces, strict=True):
+        own_pieces = [np.asarray(next(piece_vectors), dtype=np.float32) for _ in ts]
         title = {t: idf(t) for t in analyse(_key_text(p)) if t not in GENERAL and len(t) > 2}
         text = {t: 0.3 * idf(t) for t in analyse(p.text) if t not in GENERAL and len(t) > 2 and t not in title}
         section = {t: idf(t) for t in analyse(p.section) if t not in GENERAL and len(t) > 2}
@@ -115,7 +165,17 @@ def profiles(
         signature = frozenset(
             t for t in own if df.get(t, 0) == 1 and len(t) > 5 and (rarity(t) if rarity else 1.0) >= SIGNATURE_RARITY
         )
-        out.append(ProposalProfile(p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature))
+        parts = tuple(
+            part
+            for sentence in _sentences(p.text)[1:]
+            if (part := {t: idf(t) for t in analyse(sentence) if t not in GENERAL and len(t) > 2 and t in text})
+        )
+        piece_matrix = np.vstack([u / (np.linalg.norm(u) or 1.0) for u in own_pieces]) if own_pieces else None
+        out.append(
+            ProposalProfile(
+                p, title, text, section, v / (np.linalg.norm(v) or 1.0), own, signature, parts, piece_matrix
+            )
+        )
     return out
 
 
@@ -139,6 +199,9 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
             np.zeros((n, len(profs))), [[frozenset()] * len(profs) for _ in range(n)], np.zeros((n, len(profs)))
         )
     cos = respondent.vectors @ np.vstack([p.vector for p in profs]).T
+    for j, p in enumerate(profs):
+        if p.pieces is not None and params.piece_cosine:
+            cos[:, j] = np.maximum(cos[:, j], (respondent.vectors @ p.pieces.T).max(axis=1))
     # One column per term any proposal weighs: the sentences hit terms as a matrix, then all sums at once.
     vocab = sorted({u for p in profs for u in (*p.title_terms, *p.text_terms)})
     column = {u: k for k, u in enumerate(vocab)}
@@ -157,7 +220,11 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
         title_only = {u: w for u, w in p.title_terms.items() if u in p.own_title}
         if title_only:
             top[column[max(title_only, key=title_only.__getitem__)], j] = True
-    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} for u in vocab}
+    # A sentence word that is the head of a proposal's compound meets it ("frikommun" the
+    # "frikommunförsök"), unless the head is itself a word some proposal weighs: then "landsting"
+    # means landsting, not "landstingsdirektör", and is counted once, as itself.
+    vocab_set = set(vocab)
+    heads = {u: {u[:n] for n in range(_MIN_HEAD, len(u))} - vocab_set for u in vocab}
     section_vocab = sorted({u for p in profs for u in p.section_terms})
     section_column = {u: k for k, u in enumerate(section_vocab)}
     section_w = np.zeros((len(section_vocab), len(profs)))
@@ -166,10 +233,14 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
             section_w[section_column[u], j] = w
     hits = np.zeros((n, len(vocab)))
     in_heading = np.zeros((n, len(section_vocab)))
+    under = np.zeros((n, len(section_vocab)))  # the words of the heading each sentence stands under
+    of_kind = np.ones((n, len(profs)))
+    kinds = [p.proposal.kind for p in profs]
     for i, s in enumerate(respondent.sentences):
-        raw = set(analyse(s.text))
+        raw = set(analyse(without_cues(s.text)))
         terms = with_compound_heads(raw)
-        hits[i, [column[u] for u in vocab if u in terms or heads[u] & raw]] = 1.0
+        hits[i, [column[u] for u in vocab if u in terms or heads[u] & raw or _tail_of(u, raw)]] = 1.0
+        under[i, [section_column[u] for u in section_vocab if u in heading_terms(s)]] = 1.0
         # "the proposals" of the section it stands under, or of a section it names (not a report's title)
         general = (
             bool(terms & PROPOSAL_WORDS) and bool(lexical_features(s.text)[:3].any()) and not _REPORT.search(s.text)
@@ -177,6 +248,8 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
         if general:
             heading = terms | set(analyse(s.section.rsplit(">", 1)[-1])) if _POINTS_TO_SECTION.search(s.text) else terms
             in_heading[i, [section_column[u] for u in section_vocab if u in heading]] = 1.0
+            spoken = named_kinds(terms)
+            of_kind[i] = [1.0 if k in spoken or k not in KIND_WORDS else 0.0 for k in kinds]
     weight = hits @ title_w + hits @ text_w
     own_sums = own_w.sum(axis=0)
     own_title = (hits @ own_w) / np.where(own_sums > 0, own_sums, 1.0)
@@ -185,15 +258,26 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     denominators = np.where(title_w.sum(axis=0) > 0, title_w.sum(axis=0), 1.0)
     lexical = np.minimum(1.0, np.maximum(own_title, np.maximum(weight / denominators, weight / params.evidence_scale)))
     lexical = np.where(signed, np.maximum(lexical, params.signature_score), lexical)
+    # A proposal of several parts ("… and SKL should support their analysis capacity") is
+    # addressed by a sentence that speaks of one part as well as by one that names its title.
+    for j, p in enumerate(profs):
+        for part in p.parts:
+            w = np.zeros(len(vocab))
+            w[[column[u] for u in part]] = list(part.values())
+            covered = (hits @ w) / max(w.sum(), params.evidence_scale)
+            lexical[:, j] = np.maximum(lexical[:, j], params.part_weight * np.minimum(1.0, covered))
     section_sums = section_w.sum(axis=0)
-    section = (in_heading @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
+    section = of_kind * (in_heading @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
     weighed = (title_w > 0) | (text_w > 0)
     matched = [
         [frozenset(vocab[k] for k in row if weighed[k, j]) for j in range(len(profs))]
         for row in (np.flatnonzero(h) for h in hits)
     ]
     scores = lexical + params.cosine_weight * np.maximum(0.0, cos - params.cosine_floor)
-    return Addressing(scores + params.section_weight * section, matched, named, section)
+    # A respondent answering under the inquiry's own headings speaks of that section's proposals.
+    beneath = (under @ section_w) / np.where(section_sums > 0, section_sums, 1.0)
+    beneath = np.where(beneath >= params.named_share, params.heading_weight, 0.0)
+    return Addressing(scores + params.section_weight * section + beneath, matched, named, section)
 
 
 def own_words(s: Sentence) -> bool:
@@ -203,24 +287,48 @@ def own_words(s: Sentence) -> bool:
     return not _RESTATES.search(s.text) or bool(lexical_features(s.text)[:3].any())
 
 
-def effective_scores(respondent: RespondentText, addressing: Addressing, params: AddressParams) -> np.ndarray:
+def quotes_proposal(text: str, proposal_sentences: Sequence[frozenset[str]], params: AddressParams) -> bool:
+    """Does the sentence copy a sentence of the inquiry's proposals without a cue of its own? A
+    respondent that reprints the proposal before answering it is not yet answering."""
+    terms = set(analyse(text))
+    if len(terms) < 4 or lexical_features(text)[:3].any():
+        return False
+    return any(len(terms & p) >= params.copied_share * len(terms) for p in proposal_sentences)
+
+
+def effective_scores(
+    respondent: RespondentText,
+    addressing: Addressing,
+    params: AddressParams,
+    profs: Sequence[ProposalProfile] = (),
+) -> np.ndarray:
     """Scores of the respondent's own sentences; a restatement passes its score on to the stance
     sentence right after it (same section). A sentence does not address a proposal whose words it
     holds only as part of a better-matching proposal's ("statsbidrag" of two proposals: the closer)."""
     sentences = respondent.sentences
     raw = addressing.scores
-    own = np.array([own_words(s) for s in sentences], dtype=bool)
+    quoted = [frozenset(analyse(t)) for p in profs for t in _sentences(p.proposal.text)]
+    own = np.array([own_words(s) and not quotes_proposal(s.text, quoted, params) for s in sentences], dtype=bool)
     cued = np.array([bool(lexical_features(s.text)[:3].any()) for s in sentences], dtype=bool)
     eff = np.where(own[:, None], raw, 0.0)
     for i in range(len(sentences) - 1):
         nxt = sentences[i + 1]
         same_place = nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section
-        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]):
+        # ... unless that sentence names a proposal of its own: then it speaks of that one.
+        names_own = raw[i + 1].max(initial=0.0) >= params.threshold
+        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]) and not names_own:
             eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
     out = eff.copy()
+    sections = [p.proposal.section for p in profs] if profs else []
     for i in range(len(sentences)):
         row = eff[i]
         best = row.max() if row.size else 0.0
+        # Neighbouring proposals of one section share their theme's words ("tillsyn"): a sentence
+        # speaks of the one it matches best there, and of a sibling only if that scores nearly as well.
+        for j in np.flatnonzero(row > 0):
+            siblings = [q for q in range(len(sections)) if sections[q] == sections[j]]
+            if row[j] < params.sibling_ratio * max(row[q] for q in siblings):
+                out[i, j] = 0.0
         for j in np.flatnonzero(row > 0):
             words = addressing.matched[i][j]
             if not words:
@@ -263,6 +371,14 @@ def cell_for(
     stance, confidence = combine(labels)
     if params.hedge_downgrade and stance == "tillstyrker" and any(hedged(respondent.sentences[i].text) for i in picked):
         stance = "tillstyrker_delvis"
+    elif params.hedge_next and stance == "tillstyrker":
+        # "Nämnden tillstyrker. Den vill samtidigt framhålla att …": a reservation right after the support
+        after = [
+            reservation_after(respondent, i) for i, (s, _) in zip(picked, labels, strict=True) if s == "tillstyrker"
+        ]
+        if found := next((j for j in after if j is not None), None):
+            stance = "tillstyrker_delvis"
+            picked = [*picked[: params.max_quotes - 1], found] if found not in picked else picked
     strength = float(min(1.0, column[picked[0]]))
     quotes = tuple(quote(respondent.sentences[i]) for i in picked)
     return Cell(
@@ -274,6 +390,20 @@ def cell_for(
         quotes,
         "lexicon+classifier",
     )
+
+
+_RESERVATION = re.compile(r"^(?:\S+\s+){0,6}?(?:dock|samtidigt|emellertid|däremot)\b", re.IGNORECASE)
+
+
+def reservation_after(respondent: RespondentText, i: int) -> int | None:
+    """The sentence right after sentence i (same document and section) when it opens with a
+    reservation ("Förvaltningen vill samtidigt framhålla …", "Det är dock viktigt …")."""
+    if i + 1 >= len(respondent.sentences):
+        return None
+    this, nxt = respondent.sentences[i], respondent.sentences[i + 1]
+    if nxt.doc_id != this.doc_id or nxt.section != this.section or nxt.heading_like:
+        return None
+    return i + 1 if _RESERVATION.search(nxt.text) else None
 
 
 def combine(labels: Sequence[tuple[str, float]]) -> tuple[str, float]:

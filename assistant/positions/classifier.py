@@ -25,6 +25,8 @@ MODEL_PATH = Path(__file__).with_name("stance_model.json")
 LABELS_PATH = Path(__file__).with_name("stance_labels.jsonl")
 CLASSES: tuple[str, ...] = ("tillstyrker", "tillstyrker_delvis", "avstyrker", "synpunkter")
 LEXICAL_FEATURES: tuple[str, ...] = ("support", "negated_support", "oppose", "condition", "opinion", "length")
+# Beside the counts, the design holds: hedges, and support said with a reservation in the same sentence.
+DESIGN_EXTRAS: tuple[str, ...] = ("hedge", "support_with_reservation")
 
 
 @cache
@@ -62,6 +64,18 @@ def _lexical_counts(sentence: str) -> tuple[float, ...]:
     return (support, negated, oppose, condition, opinion, len(text.split()) / 30.0)
 
 
+def without_cues(sentence: str) -> str:
+    """The sentence less its support, opposition and condition cues: "delar" of "delar delegationens syn" is no
+    word of a proposal ("en integrerad del")."""
+    text = sentence.lower()
+    keep = [True] * len(text)
+    for key in ("support", "oppose", "condition"):
+        for pattern in _cues()[key]:
+            for match in pattern.finditer(text):  # on the whole sentence: cues may overlap
+                keep[match.start() : match.end()] = [False] * (match.end() - match.start())
+    return "".join(c if k else " " for c, k in zip(text, keep, strict=True))
+
+
 def hedged(sentence: str) -> bool:
     """Does the sentence hold a hedge ("försiktigt positiva", "dock", "under förutsättning att")?"""
     text = sentence.lower()
@@ -90,11 +104,19 @@ def anchor_texts(path: Path = CUES) -> list[tuple[str, str]]:
 def design(sentences: Sequence[str], vectors: np.ndarray, anchors: np.ndarray) -> np.ndarray:
     """Lexicon counts, then the sentence's best cosine to each class's anchor sentences."""
     lexical = np.vstack([lexical_features(s) for s in sentences]) if sentences else np.zeros((0, 6))
+    extras = np.array([_extras(s) for s in sentences], dtype=np.float64).reshape(len(sentences), len(DESIGN_EXTRAS))
     v = np.asarray(vectors, dtype=np.float64).reshape(len(sentences), -1)
     cos = v @ anchors.T if len(anchors) else np.zeros((len(sentences), 0))
     classes = [c for c, _ in anchor_texts()]
     best = [cos[:, [i for i, k in enumerate(classes) if k == c]].max(axis=1) for c in CLASSES if c in classes]
-    return np.hstack([lexical, np.column_stack(best) if best else np.zeros((len(sentences), 0))])
+    return np.hstack([lexical, extras, np.column_stack(best) if best else np.zeros((len(sentences), 0))])
+
+
+def _extras(sentence: str) -> tuple[float, float]:
+    text = sentence.lower()
+    hedges = sum(1 for p in _cues()["hedge"] if p.search(text))
+    support, _, _, condition, _, _ = _lexical_counts(sentence)
+    return float(hedges), float(bool(support) and bool(hedges or condition))
 
 
 @dataclass
@@ -123,7 +145,7 @@ class StanceModel:
     def to_json(self) -> dict:
         return {
             "classes": list(CLASSES),
-            "lexical_features": list(LEXICAL_FEATURES),
+            "lexical_features": list(LEXICAL_FEATURES + DESIGN_EXTRAS),
             "anchors": self.anchors.round(5).tolist(),
             "mean": self.mean.round(6).tolist(),
             "scale": self.scale.round(6).tolist(),
