@@ -45,6 +45,7 @@ def document_text(path: Path) -> tuple[str, str]:
 
 def _norm(value: str) -> str:
     value = re.sub(r"^(dnr|diarienummer)[\s.:]*", "", value.strip(), flags=re.I)
+    value = re.sub(r"[–—]", "-", value)  # a PDF in a core font writes the en dash as a hyphen
     return " ".join(value.casefold().split())
 
 

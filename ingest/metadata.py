@@ -75,6 +75,16 @@ class _Votes:
         if key not in self.best or weight > self.best[key][0]:
             self.best[key] = (weight, value, evidence, source)
 
+    def fold_short_forms(self) -> None:
+        """Count a name's short form ("Länsstyrelsen anser …") for the full name it begins, when the full
+        name is a candidate too ("Länsstyrelsen i Hallands län" in the letterhead)."""
+        values = {key: best[1] for key, best in self.best.items()}
+        for key, value in values.items():
+            longer = [k for k, v in values.items() if v.startswith(value + " ")]
+            if len(longer) == 1:
+                self.score[longer[0]] += self.score.pop(key)
+                del self.best[key]
+
     def winner(self, floor: float = 0.0) -> DetectedField:
         if not self.score:
             return DetectedField()
@@ -205,12 +215,23 @@ _TITLE_START = re.compile(
 )
 
 
+_TITLE_DASH_WRAP = re.compile(r"^[–-] [a-zåäö]")
+
+
 def _whole(line: str, lines: list[str]) -> str:
     """A letterhead line with the rest of its paragraph: a PDF wraps a long subject line."""
-    for paragraph in lines[: HEAD_LINES * 2]:
+    window = lines[: HEAD_LINES * 2]
+    for i, paragraph in enumerate(window):
         at = paragraph.find(line)
         if at >= 0:
-            return paragraph[at:]
+            whole = paragraph[at:]
+            # A wrap just before a title's dash ("… undervisning" / "– lärares arbete (SOU 2024:12)") reads
+            # like a list item of its own: a dash and a lower-case word after an unfinished line go on.
+            for following in window[i + 1 : i + 3]:
+                if whole.endswith((".", ":", ";")) or not _TITLE_DASH_WRAP.match(following):
+                    break
+                whole = f"{whole} {following}"
+            return whole
     return line
 
 
@@ -247,6 +268,8 @@ def _organisation_matches(line: str) -> list[tuple[str, str]]:
             if kind == "myndighet" and (P.MUNICIPAL_BODY_WORDS.match(name) or len(name) < 8):
                 continue
             found.append((kind, name))
+    # "Länsstyrelsen" inside "Länsstyrelsen i Hallands län" is the same name cut short, not a second one.
+    found = [(k, n) for k, n in found if not any(other.startswith(n + " ") for _, other in found)]
     for abbreviation, full in P.KNOWN_ABBREVIATIONS.items():
         known = any(f[1].casefold() == full.casefold() for f in found)
         if len(line.split()) <= 8 and re.search(rf"\b{abbreviation}\b", line) and not known:
@@ -288,6 +311,7 @@ def _organisation(
             ):
                 votes.add(name, 0.8, line, "text")
     _address_support(votes, head, tail)
+    votes.fold_short_forms()
     from_name = _organisation_from_file(name_tokens, words)
     if from_name:
         name, kind = from_name

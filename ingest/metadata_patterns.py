@@ -53,7 +53,7 @@ THEIR_REF_LABEL = re.compile(r"^(?:ert\s+dnr|er\s+beteckning|er\s+referens|ert\s
 # A case number: letters, a year and a running number in any order, with / - or space between.
 REF_VALUE = re.compile(
     rf"(?:[{UPPER}]{{1,6}} )?(?:[{UPPER}][{UPPER}{LOWER}]{{0,5}}[ -]?)?\d+(?:[/.:-]\d+)*(?:[/-][{UPPER}{LOWER}0-9.]+)*"
-    rf"|[{UPPER}]{{1,6}}[/-]\d+(?:[/-][\w.]+)+"
+    rf"|[{UPPER}]{{1,6}}[/-]\d+(?:[/:-][\w.]+)+"  # KS/2023:599, KS-2023-599
 )
 STANDALONE_REF = re.compile(
     rf"^(?:[{UPPER}][{UPPER}{LOWER}]{{0,4}}[ /-]?)?(?:\d{{1,6}}[/-]\d{{1,6}}|\d{{4}}[/-]\d+)(?:[/-][\w.]+)*$"
@@ -95,6 +95,10 @@ ORGANISATION_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("förbund", re.compile(r"\b(Sveriges [Kk]ommuner och (?:[Rr]egioner|[Ll]andsting))\b")),
     ("förbund", re.compile(rf"\b((?:{WORD} )?{WORD}förbundet(?: [{UPPER}]{{2,5}}\b)?|Fackförbundet [{UPPER}]\w+)")),
     ("förbund", re.compile(rf"\b((?:Svenska|Sveriges) {WORD}(?: och {WORD})?(?:förening|förbund|råd))\b")),
+    ("myndighet", re.compile(rf"\b(Länsstyrelsen i {NAME} län)\b")),
+    # An agency named by an adjective and a noun on a line of its own: "Brottsförebyggande rådet". The noun
+    # stands alone: "Föredragande borgarrådet" is a person.
+    ("myndighet", re.compile(rf"^({WORD}[ae] (?:rådet|verket|myndigheten|inspektionen|institutet|ombudsmannen))\b")),
     (
         "myndighet",
         re.compile(
