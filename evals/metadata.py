@@ -22,7 +22,7 @@ from ingest.clean import clean
 from ingest.loaders import load
 from ingest.metadata import DetectedMetadata, _dates_in, detect_metadata
 
-SEEDS = {"dev": 1, "report": 2, "fresh": 4, "final": 5}
+SEEDS = {"dev": 1, "report": 2, "fresh": 4, "final": 5, "next": 6}
 FIELDS = ("organisation", "body", "kind", "date", "reference", "concerns", "title")
 CORPUS_FIELDS = ("organisation", "body", "kind", "date", "reference", "concerns")
 
@@ -119,7 +119,7 @@ def print_table(title: str, result: Score, fields: tuple[str, ...]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evals.metadata", description=__doc__.splitlines()[0])
-    parser.add_argument("--family", choices=("dev", "report", "fresh", "final", "all"), default="all")
+    parser.add_argument("--family", choices=("dev", "report", "fresh", "final", "next", "all"), default="all")
     parser.add_argument("-n", type=int, default=36, help="dokument per mängd (standard 36)")
     parser.add_argument("--seed", type=int, help="frö (standard: dev 1, report 2)")
     parser.add_argument("--formats", default="txt,pdf,docx", help="filformat, växelvis (standard txt,pdf,docx)")
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join("  " + e for e in result.errors))
         return 0
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    families = ("dev", "report", "fresh", "final") if args.family == "all" else (args.family,)
+    families = ("dev", "report", "fresh", "final", "next") if args.family == "all" else (args.family,)
     with tempfile.TemporaryDirectory() as tmp:
         for family in families:
             seed = args.seed if args.seed is not None else SEEDS[family]

@@ -1,10 +1,11 @@
 """Generated remissvar with known metadata: letterheads, dates, Dnr lines and signatures in
 varied styles, as .txt, real PDF (fpdf2) and DOCX (python-docx), each with its truth.
 
-Three families of templates, each with its own pool of names: `dev` (for tuning the rules in
+Families of templates, each with its own pool of names: `dev` (for tuning the rules in
 ingest/metadata.py), `report` (written before tuning; measured once held out, then its errors
 were used for tuning too), `fresh` (written after that, before the further tuning; measured once,
-then three of its failures were fixed) and `final` (written after all tuning; not tuned on).
+then three of its failures were fixed), `final` (written after all tuning; not tuned on) and
+`next` (written after all tuning, before its first run; not tuned on).
 Deterministic for a seed."""
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ from evals.metadata_templates_b import (
     fresh_stadsdel_protokoll,
     fresh_universitet,
 )
+from evals.metadata_templates_c import (
+    NEXT_ORGS,
+    next_fits,
+    next_förbund,
+    next_letterhead,
+    next_länsstyrelse,
+    next_myndighet,
+    next_protokollsutdrag,
+    next_universitet,
+)
 
 Template = Callable[[random.Random, Org], tuple[list[str], dict]]
 # Each template with the organisation types it suits.
@@ -85,11 +96,21 @@ TEMPLATES: dict[str, tuple[tuple[Template, tuple[str, ...]], ...]] = {
         (final_universitet, ("universitet",)),
         (final_organisation, ("förbund",)),
     ),
+    "next": (
+        (next_letterhead, ("kommun", "stad", "region")),
+        (next_myndighet, ("myndighet",)),
+        (next_protokollsutdrag, ("kommun", "stad", "region")),
+        (next_universitet, ("universitet",)),
+        (next_förbund, ("förbund",)),
+        (next_länsstyrelse, ("myndighet",)),
+    ),
 }
-ORGS = {"dev": DEV_ORGS, "report": REPORT_ORGS, "fresh": FRESH_ORGS, "final": FINAL_ORGS}
+ORGS = {"dev": DEV_ORGS, "report": REPORT_ORGS, "fresh": FRESH_ORGS, "final": FINAL_ORGS, "next": NEXT_ORGS}
 
 
 def _fits(template: Template, org: Org) -> bool:
+    if template.__name__.startswith("next_"):
+        return next_fits(template, org)
     if template in (dev_tjänsteutlåtande, rep_förvaltning_tu):
         return org.body.casefold().endswith(("förvaltningen", "kontoret"))
     if template in (dev_nämnd_yttrande, dev_protokollsutdrag, rep_kommun_caps, rep_region_yttrande):
