@@ -28,6 +28,7 @@ from assistant.retrieval import Retrieval
 from assistant.sentences import SentenceSpan, SentenceVectors
 from assistant.swedish import analyse
 from assistant.understanding.answer_types import Expectation, answer_value, expectation, first_question
+from assistant.understanding.entities import mentions
 from assistant.understanding.followup import without_names
 from assistant.understanding.terms import question_terms
 
@@ -129,15 +130,24 @@ def rank(
             score += 0.03 + (0.03 if _DEFINING.search(span.text) else 0.0)
         out.append(Quote(hit, span, score))
     out.sort(key=lambda q: -q.score)
-    return _named_speakers_first(out, retrieval)
+    return _named_speakers_first(out, retrieval, STANCE_QUESTION.search(question) is not None)
 
 
-def _named_speakers_first(ranked: list[Quote], retrieval: Retrieval) -> list[Quote]:
+def _named_speakers_first(ranked: list[Quote], retrieval: Retrieval, stance: bool = False) -> list[Quote]:
     """Who said it matters: a question naming a body (else an organisation) is answered with its
-    words when the passages hold any; others' sentences only when they hold none."""
+    words when the passages hold any; others' sentences only when they hold none.
+
+    A question that asks no one's view ("När tillsatte regeringen Tillitsdelegationen?") is
+    about the name, not by it: passages that mention the name answer it too (a remissvar
+    retelling when the delegation was appointed). A stance question keeps the speaker's own words."""
     for field in ("body", "organisation"):
         named = {t.value for t in retrieval.targets if t.field == field}
-        own = [q for q in ranked if getattr(q.hit.chunk, field) in named]
+        if not named:
+            continue
+        mentioning = (
+            set() if stance else {h.chunk.id for h in retrieval.hits if any(mentions(h.chunk.text, n) for n in named)}
+        )
+        own = [q for q in ranked if getattr(q.hit.chunk, field) in named or q.hit.chunk.id in mentioning]
         if own:
             return own
     return ranked
