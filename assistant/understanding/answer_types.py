@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.glossary import translate
 from assistant.lexical import chunk_sentences
 from assistant.records import Hit
 from assistant.swedish import analyse, stem
@@ -116,6 +117,7 @@ def expectation(question: str) -> Expectation | None:
     head = question_head(question)
     if match := _COUNT_Q.search(head):
         noun = match.group(1)
+        noun = _swedish(noun) if match.group(0).lower().startswith("how") else noun
         return Expectation("no_figure", lambda s: _number_before(s, noun), noun=noun)
     if _AMOUNT_Q.search(head):
         # A sum, share or cost is a number with its unit ("12 miljoner kronor", "30 procent"), not any number.
@@ -183,6 +185,13 @@ def _has_number(sentence: str) -> bool:
     return any(p in lower for p in _IN_COMPOUNDS + _AS_PREFIX) or not _SV_NUMBERS.keys().isdisjoint(
         re.findall(r"\w+", lower)
     )
+
+
+def _swedish(noun: str) -> str:
+    """The counted noun as the documents write it: an English one through the glossary
+    ("municipalities" → "kommuner"), so the number beside it is found in Swedish text."""
+    translated = translate(noun).swedish
+    return translated[0].split()[-1] if translated else noun
 
 
 def _count(word: str) -> int:
