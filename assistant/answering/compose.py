@@ -33,6 +33,7 @@ from assistant.understanding.followup import without_names
 from assistant.understanding.terms import question_terms
 
 MAX_SENTENCES = 5
+MIN_SENTENCES = 2  # a restatement of the proposal may lead on shared words; the verdict after it stays
 MAX_PER_PASSAGE = 2
 WORDS_WEIGHT = 0.15  # a sentence holding all the question's words gains this much cosine
 RELATIVE_CUTOFF = 0.12  # quotes this far below the best are not worth the reader's time
@@ -163,7 +164,7 @@ def choose(ranked: list[Quote]) -> list[Quote]:
         key = _fingerprint(q.span.text)
         if key in seen or per_passage.get(q.hit.chunk.id, 0) >= MAX_PER_PASSAGE:
             continue
-        if chosen and q.score < best - RELATIVE_CUTOFF:
+        if len(chosen) >= MIN_SENTENCES and q.score < best - RELATIVE_CUTOFF:
             break
         seen.add(key)
         per_passage[q.hit.chunk.id] = per_passage.get(q.hit.chunk.id, 0) + 1
