@@ -35,6 +35,7 @@ from assistant.understanding.terms import question_terms
 MAX_SENTENCES = 5
 MIN_SENTENCES = 2  # a restatement of the proposal may lead on shared words; the verdict after it stays
 MAX_PER_PASSAGE = 2
+TOLD_MARGIN = 0.03  # how much better a telling sentence must be than the named body's own best
 WORDS_WEIGHT = 0.15  # a sentence holding all the question's words gains this much cosine
 RELATIVE_CUTOFF = 0.12  # quotes this far below the best are not worth the reader's time
 OFF_TOPIC_PENALTY = 0.08  # a sentence with none of the question's topic words
@@ -138,17 +139,22 @@ def _named_speakers_first(ranked: list[Quote], retrieval: Retrieval, stance: boo
     """Who said it matters: a question naming a body (else an organisation) is answered with its
     words when the passages hold any; others' sentences only when they hold none.
 
-    A question that asks no one's view ("När tillsatte regeringen Tillitsdelegationen?") is
-    about the name, not by it: passages that mention the name answer it too (a remissvar
-    retelling when the delegation was appointed). A stance question keeps the speaker's own words."""
+    A question that asks no one's view about a body it names as a topic ("När tillsattes
+    Tillitsdelegationen?") may be answered better by those who tell about it (a remissvar retelling
+    when the delegation was appointed): when the best sentence is in a passage that mentions the
+    name, those passages count as well."""
+    speakers = {(t.field, t.value) for t in retrieval.speakers}
     for field in ("body", "organisation"):
         named = {t.value for t in retrieval.targets if t.field == field}
         if not named:
             continue
-        mentioning = (
-            set() if stance else {h.chunk.id for h in retrieval.hits if any(mentions(h.chunk.text, n) for n in named)}
-        )
-        own = [q for q in ranked if getattr(q.hit.chunk, field) in named or q.hit.chunk.id in mentioning]
+        own = [q for q in ranked if getattr(q.hit.chunk, field) in named]
+        topics = {n for n in named if (field, n) not in speakers}
+        if topics and not stance:
+            mentioning = {h.chunk.id for h in retrieval.hits if any(mentions(h.chunk.text, n) for n in topics)}
+            told = [q for q in ranked if getattr(q.hit.chunk, field) in named or q.hit.chunk.id in mentioning]
+            if told and (not own or told[0].score > own[0].score + TOLD_MARGIN):
+                return told
         if own:
             return own
     return ranked
