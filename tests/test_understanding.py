@@ -128,6 +128,13 @@ def test_a_question_about_a_named_body_is_answered_by_those_who_tell_it(assistan
     assert any("2016" in c.quote for c in answer.citations)
 
 
+def test_a_question_by_a_named_speaker_is_answered_with_its_own_words_only(assistant: Assistant) -> None:
+    # Other bodies' passages that mention Farsta (the list of those asked) are not its words
+    answer = assistant.answer("När fattade Farsta stadsdelsnämnd sitt beslut om remissen?")
+    assert not answer.abstained, answer.text
+    assert _bodies(answer) == {"Farsta stadsdelsnämnd"}, answer.text
+
+
 def test_a_stance_answer_labels_each_body(assistant: Assistant) -> None:
     answer = assistant.answer(MALMO_Q)
     assert re.search(r"^\*\*Malmö stad, Arbetsmarknads- och socialnämnden – [^*]+\*\*$", answer.text, re.MULTILINE)
