@@ -64,6 +64,34 @@ def test_open_questions_want_no_particular_kind(question: str) -> None:
     assert expectation(question) is None
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad menar CKS med ett investeringsstänk i kommunernas budget?",
+        "Hur ställer sig Norrmalm till att dra ner på antalet mätningar och uppföljningar?",
+        "What does CKS propose regarding municipal budgets for social services?",
+    ],
+)
+def test_a_figure_word_in_the_topic_asks_for_no_figure(question: str) -> None:
+    # "budget", "antalet" name what the question is about; the words that ask want no number
+    assert expectation(first_question(question)) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Vad kostar handlingsplanen?", "Hur stor andel av de anställda är kvinnor?", "What share of staff are women?"],
+)
+def test_the_words_that_ask_still_ask_for_a_figure(question: str) -> None:
+    assert expectation(question).missing == "no_figure"  # type: ignore[union-attr]
+
+
+def test_an_english_count_finds_its_number_in_swedish_text() -> None:
+    wanted = expectation("How many municipalities should take part in the trial?")
+    assert wanted is not None
+    assert wanted.accepts("Ett frikommunförsök där 10–15 kommuner och landsting erbjuds att delta.")
+    assert not wanted.accepts("Försöket ska pågå under fem år.")
+
+
 def test_a_joined_question_takes_its_type_from_the_first_part() -> None:
     question = "Vem var föredragande borgarråd i remissärendet och när är promemorian daterad?"
     assert first_question(question) == "Vem var föredragande borgarråd i remissärendet"

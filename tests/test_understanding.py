@@ -62,6 +62,12 @@ def test_a_three_turn_conversation_resolves_through_the_middle_turn() -> None:
     assert "Äldrenämnden" in resolved and "statsbidrag" in resolved
 
 
+def test_dem_always_points_back() -> None:
+    # "dem"/"dom" are never articles: "enligt dem" needs the previous speaker
+    assert parts("Räcker forskning enligt dem, eller behövs något mer?", set(), set()).points_back
+    assert parts("vad sa dom om tillsynen", set(), set()).points_back
+
+
 def test_articles_are_not_pronouns() -> None:
     # "det goda mötet", "de sju principerna": articles, not pointers back
     assert not parts("Vad innebär det goda mötet?", set(), set()).points_back
@@ -111,6 +117,22 @@ def test_a_count_question_leads_with_the_value(assistant: Assistant) -> None:
     assert not answer.abstained, answer.text
     lines = answer.text.splitlines()
     assert lines[1].startswith("- **290") and lines[1].endswith("[1]"), answer.text
+
+
+def test_a_question_about_a_named_body_is_answered_by_those_who_tell_it(assistant: Assistant) -> None:
+    # Asks no one's view: the remissvar that retell when the delegation was appointed answer it,
+    # not only the delegation's own summary, which does not say.
+    answer = assistant.answer("När tillsattes Tillitsdelegationen av regeringen?")
+    assert not answer.abstained, answer.text
+    assert "2016" in answer.text.splitlines()[1], answer.text
+    assert any("2016" in c.quote for c in answer.citations)
+
+
+def test_a_question_by_a_named_speaker_is_answered_with_its_own_words_only(assistant: Assistant) -> None:
+    # Other bodies' passages that mention Farsta (the list of those asked) are not its words
+    answer = assistant.answer("När fattade Farsta stadsdelsnämnd sitt beslut om remissen?")
+    assert not answer.abstained, answer.text
+    assert _bodies(answer) == {"Farsta stadsdelsnämnd"}, answer.text
 
 
 def test_a_stance_answer_labels_each_body(assistant: Assistant) -> None:

@@ -57,6 +57,7 @@ FEATURES = (
     "typed_meaning",
     "names_non_speaker",
     "english",
+    "joined",
 )
 
 
@@ -137,6 +138,7 @@ def gather(
         "typed_meaning": typed_meaning,
         "names_non_speaker": float(asks_stance and not r.speakers and bool(non_speakers)),
         "english": float(language == "en"),
+        "joined": float(first_question(question) != question),
     }
     return Evidence(
         values,

@@ -28,11 +28,14 @@ from assistant.retrieval import Retrieval
 from assistant.sentences import SentenceSpan, SentenceVectors
 from assistant.swedish import analyse
 from assistant.understanding.answer_types import Expectation, answer_value, expectation, first_question
+from assistant.understanding.entities import mentions
 from assistant.understanding.followup import without_names
 from assistant.understanding.terms import question_terms
 
 MAX_SENTENCES = 5
+MIN_SENTENCES = 2  # a restatement of the proposal may lead on shared words; the verdict after it stays
 MAX_PER_PASSAGE = 2
+TOLD_MARGIN = 0.03  # how much better a telling sentence must be than the named body's own best
 WORDS_WEIGHT = 0.15  # a sentence holding all the question's words gains this much cosine
 RELATIVE_CUTOFF = 0.12  # quotes this far below the best are not worth the reader's time
 OFF_TOPIC_PENALTY = 0.08  # a sentence with none of the question's topic words
@@ -129,15 +132,29 @@ def rank(
             score += 0.03 + (0.03 if _DEFINING.search(span.text) else 0.0)
         out.append(Quote(hit, span, score))
     out.sort(key=lambda q: -q.score)
-    return _named_speakers_first(out, retrieval)
+    return _named_speakers_first(out, retrieval, STANCE_QUESTION.search(question) is not None)
 
 
-def _named_speakers_first(ranked: list[Quote], retrieval: Retrieval) -> list[Quote]:
+def _named_speakers_first(ranked: list[Quote], retrieval: Retrieval, stance: bool = False) -> list[Quote]:
     """Who said it matters: a question naming a body (else an organisation) is answered with its
-    words when the passages hold any; others' sentences only when they hold none."""
+    words when the passages hold any; others' sentences only when they hold none.
+
+    A question that asks no one's view about a body it names as a topic ("När tillsattes
+    Tillitsdelegationen?") may be answered better by those who tell about it (a remissvar retelling
+    when the delegation was appointed): when the best sentence is in a passage that mentions the
+    name, those passages count as well."""
+    speakers = {(t.field, t.value) for t in retrieval.speakers}
     for field in ("body", "organisation"):
         named = {t.value for t in retrieval.targets if t.field == field}
+        if not named:
+            continue
         own = [q for q in ranked if getattr(q.hit.chunk, field) in named]
+        topics = {n for n in named if (field, n) not in speakers}
+        if topics and not stance:
+            mentioning = {h.chunk.id for h in retrieval.hits if any(mentions(h.chunk.text, n) for n in topics)}
+            told = [q for q in ranked if getattr(q.hit.chunk, field) in named or q.hit.chunk.id in mentioning]
+            if told and (not own or told[0].score > own[0].score + TOLD_MARGIN):
+                return told
         if own:
             return own
     return ranked
@@ -153,7 +170,7 @@ def choose(ranked: list[Quote]) -> list[Quote]:
         key = _fingerprint(q.span.text)
         if key in seen or per_passage.get(q.hit.chunk.id, 0) >= MAX_PER_PASSAGE:
             continue
-        if chosen and q.score < best - RELATIVE_CUTOFF:
+        if len(chosen) >= MIN_SENTENCES and q.score < best - RELATIVE_CUTOFF:
             break
         seen.add(key)
         per_passage[q.hit.chunk.id] = per_passage.get(q.hit.chunk.id, 0) + 1

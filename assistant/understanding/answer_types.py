@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.glossary import translate
 from assistant.lexical import chunk_sentences
 from assistant.records import Hit
 from assistant.swedish import analyse, stem
@@ -52,6 +53,11 @@ _NAME = re.compile(r"(?<=[\w,;:–-] )[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a
 _LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d+[.)])\s+\S", re.MULTILINE)
 
 _COUNT_Q = re.compile(r"\b(?:hur många|how many|antalet)\s+([\wåäö-]+)", re.IGNORECASE)
+# The interrogative that opens what is asked, with the few words after it: "Vad kostar …",
+# "Hur stor andel …", "What share of …". A count or amount is asked for only here; the same word
+# in the topic ("Vad menar CKS med … i kommunernas budget?", "… dra ner på antalet mätningar?")
+# asks for no figure.
+_HEAD = re.compile(r"\b(?:vad|vem|vilk\w*|när|hur|what|who|which|when|how)\b(?:[^\S\n]+[\wåäö-]+){0,5}", re.IGNORECASE)
 _AMOUNT_Q = re.compile(
     r"\b(hur mycket|hur stor\w*|vilket belopp|belopp\w*|kronor|miljoner|miljarder|procent|andel\w*|kosta\w*|"
     r"kostnad\w*|lön\w*|budget\w*|summa\w*|how much|what share|percentage|cost\w*|budget|salary)\b",
@@ -84,6 +90,13 @@ def first_question(question: str) -> str:
     return _NEXT_CLAUSE.split(question, maxsplit=1)[0]
 
 
+def question_head(question: str) -> str:
+    """The words that ask ("Hur många primärkommuner finns", "Vad kostar handlingsplanen"), of every
+    clause that asks; the whole question when no interrogative opens any."""
+    heads = [m.group(0) for m in _HEAD.finditer(question)]
+    return " … ".join(heads) if heads else question
+
+
 @dataclass(frozen=True)
 class Expectation:
     """The kind of answer a question wants; `missing` is the message key used when none is found."""
@@ -101,10 +114,12 @@ def expectation(question: str) -> Expectation | None:
         count = _count(match.group(1))
         if count >= 2:
             return Expectation("no_list", lambda s: True, list_of=count, noun=match.group(2))
-    if match := _COUNT_Q.search(question):
+    head = question_head(question)
+    if match := _COUNT_Q.search(head):
         noun = match.group(1)
+        noun = _swedish(noun) if match.group(0).lower().startswith("how") else noun
         return Expectation("no_figure", lambda s: _number_before(s, noun), noun=noun)
-    if _AMOUNT_Q.search(question):
+    if _AMOUNT_Q.search(head):
         # A sum, share or cost is a number with its unit ("12 miljoner kronor", "30 procent"), not any number.
         return Expectation("no_figure", lambda s: _AMOUNT.search(s) is not None)
     if _NAMES_Q.search(question):
@@ -170,6 +185,13 @@ def _has_number(sentence: str) -> bool:
     return any(p in lower for p in _IN_COMPOUNDS + _AS_PREFIX) or not _SV_NUMBERS.keys().isdisjoint(
         re.findall(r"\w+", lower)
     )
+
+
+def _swedish(noun: str) -> str:
+    """The counted noun as the documents write it: an English one through the glossary
+    ("municipalities" → "kommuner"), so the number beside it is found in Swedish text."""
+    translated = translate(noun).swedish
+    return translated[0].split()[-1] if translated else noun
 
 
 def _count(word: str) -> int:

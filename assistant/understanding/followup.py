@@ -23,13 +23,13 @@ MAX_DEPTH = 4  # turns looked back through
 
 # Words that point back at the conversation: pronouns that need a referent and particles that
 # continue a thread. "det"/"de" only as pronouns ("om det", "tycker de"), not as articles
-# ("det goda mötet", "de sju principerna").
+# ("det goda mötet", "de sju principerna"); "dem"/"dom" are always pronouns ("enligt dem").
 _POINTS_BACK = re.compile(
     r"^\s*(och|men|samt|än|också|även|dessutom|and|but|also|what about|how about)\b"
-    r"|\b(?:om|med|till|för|på|av|i|än|about|with|to|for|on|of|in)\s+(?:det|detta|dem|dom|dessa|denna|this|that|it|them)\b"
+    r"|\b(?:om|med|till|för|på|av|i|än|about|with|to|for|on|of|in)\s+(?:det|detta|dessa|denna|this|that|it)\b"
     r"|\b(?:tycker|tyckte|säger|sa|sade|anser|ansåg|menar|skriver|skrev|föreslår|vill|gör|har|tror|ser|svarar)\s+"
-    r"(?:de|dom|den)\b"
-    r"|\b(deras|dess|där|dit|samma|sådan|sådana|dessutom|annars|they|them|their|its|those|there|same|else)\b"
+    r"(?:de|den)\b"
+    r"|\b(dem|dom|deras|dess|där|dit|samma|sådan|sådana|dessutom|annars|they|them|their|its|those|there|same|else)\b"
     r"|\b(?:det|detta|it|this|that)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
