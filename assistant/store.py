@@ -53,6 +53,7 @@ from ingest.records import Chunk, DocumentMeta
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+_PAGE = 5000  # records per get() when reading a whole collection
 _BATCH = 256
 # Per on-disk generation folder: the committed (doc, hash) pairs this process's Chroma copy holds,
 # and how often that copy was dropped because another process wrote (see _follow_other_processes).
@@ -376,7 +377,7 @@ class Store:
             self._follow_generation(force=fresh)
             changed = self._lexical_index().refresh()
             if fresh or changed or not self._manifest.loaded:
-                got = self._read(lambda h: h.manifest.get(include=["metadatas"]))
+                got = self._read(lambda h: get_all(h.manifest, ["metadatas"]))
                 pairs = zip(got["ids"], got["metadatas"] or [], strict=True)
                 entries = {i: ManifestEntry.from_metadata(i, m) for i, m in pairs}
                 if self._server is None:
@@ -514,7 +515,7 @@ class Store:
             return self._write(lambda h: self._clean_pending(h, journal, committed))
 
         def write(h: _Handle) -> GarbageReport:
-            got = h.chunks.get(include=["metadatas"])
+            got = get_all(h.chunks, ["metadatas"])
             present: Counter[tuple[str, str]] = Counter()
             stale = []
             for i, m in zip(got["ids"], got["metadatas"] or [], strict=True):
@@ -563,7 +564,7 @@ class Store:
     # -- reading ---------------------------------------------------------------------------
     def committed_chunks(self) -> list[Chunk]:
         committed = self.manifest()
-        got = self._read(lambda h: h.chunks.get(include=["documents", "metadatas"]))
+        got = self._read(lambda h: get_all(h.chunks, ["documents", "metadatas"]))
         chunks = [
             Chunk.from_metadata(i, d, m)
             for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
@@ -715,6 +716,21 @@ def _record_dimension(chunks: Any, dimension: int) -> None:
         meta.pop("hnsw:space", None)
         meta["dimension"] = dimension
         chunks.modify(metadata=meta)
+
+
+def get_all(collection: Any, include: list[str]) -> dict[str, list]:
+    """Every record of a collection, read a page at a time: one `get()` of a whole large index asks
+    SQLite for more variables than it allows ("too many SQL variables" at about 33,000 passages)."""
+    out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=_PAGE, offset=offset)
+        out["ids"].extend(page["ids"])
+        for key in include:
+            out[key].extend(page.get(key) or [])
+        if len(page["ids"]) < _PAGE:
+            return out
+        offset += _PAGE
 
 
 def _is_committed(meta: dict | None, committed: dict[str, ManifestEntry]) -> bool:
