@@ -106,13 +106,15 @@ def cold_ingest(settings: Any, console: Any, log: Path) -> dict[str, Any]:
 
 
 def embedder_alone(settings: Any, console: Any) -> dict[str, float]:
-    """The same passages and sentences the ingest embedded, through the embedder alone (no cache, no store)."""
+    """The distinct passages and sentences of the index, through the embedder alone (no cache, no store):
+    the least any pipeline must embed (the generated letters repeat sentences, which the ingest embeds
+    once, through its cache)."""
     from assistant.sentences import sentence_texts
     from assistant.store import Store
 
     store = Store(settings)
     chunks = store.committed_chunks()
-    texts = [c.indexed_text() for c in chunks] + sentence_texts(chunks)
+    texts = list(dict.fromkeys([c.indexed_text() for c in chunks] + sentence_texts(chunks)))
     embedder = store.embedder
     tokens = sum(embedder.token_count(t) for t in texts)
     batch = settings.embed_batch_size
