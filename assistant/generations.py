@@ -55,14 +55,7 @@ def generation(settings: Settings, number: int) -> Generation:
 def current_number(settings: Settings, server: Any = None) -> int:
     """The current generation (0 when no rebuild ever switched). Cheap: one small file or one request."""
     if settings.chroma_host:
-        try:
-            pointer = server.get_collection(_pointer_name(settings), embedding_function=None)
-        except Exception as exc:
-            if _is_not_found(exc):
-                return 0
-            raise
-        metas = pointer.get(ids=[_POINTER_ID], include=["metadatas"]).get("metadatas") or []
-        return int(metas[0]["generation"]) if metas and metas[0] else 0
+        return _pointer_value(settings, server, _POINTER_ID, "generation")
     try:
         return int((settings.index_dir / POINTER_FILE).read_text(encoding="ascii").strip() or 0)
     except (OSError, ValueError):
@@ -212,14 +205,19 @@ def generation_key(settings: Settings, number: int) -> str:
 
 def read_server_stamp(settings: Settings, server: Any, number: int) -> int:
     """How many commits generation `number` on the Chroma server has seen (one small request)."""
+    return _pointer_value(settings, server, f"stamp-{number}", "stamp")
+
+
+def _pointer_value(settings: Settings, server: Any, record: str, key: str) -> int:
+    """One number kept in the server's pointer collection (0 when the collection or record is missing)."""
     try:
         pointer = server.get_collection(_pointer_name(settings), embedding_function=None)
     except Exception as exc:
         if _is_not_found(exc):
             return 0
         raise
-    metas = pointer.get(ids=[f"stamp-{number}"], include=["metadatas"]).get("metadatas") or []
-    return int(metas[0]["stamp"]) if metas and metas[0] else 0
+    metas = pointer.get(ids=[record], include=["metadatas"]).get("metadatas") or []
+    return int(metas[0][key]) if metas and metas[0] else 0
 
 
 def bump_server_stamp(settings: Settings, server: Any, number: int) -> None:

@@ -504,10 +504,10 @@ class LexicalIndex:
             packed = b"".join(e for d, e in found if documents is None or d in documents)
             if not packed:
                 continue
-            postings = np.frombuffer(packed, dtype="<i4").reshape(-1, 3)  # columns as in POSTING
-            tf = postings[:, 1].astype(np.float64)
-            norm = K1 * (1 - B + B * postings[:, 2] / average)
-            rows.append(postings[:, 0])
+            postings = np.frombuffer(packed, dtype=POSTING)
+            tf = postings["tf"].astype(np.float64)
+            norm = K1 * (1 - B + B * postings["dl"] / average)
+            rows.append(postings["n"])
             scores.append(weight * tf * (K1 + 1) / (tf + norm))
         if not rows:
             return []
