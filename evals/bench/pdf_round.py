@@ -142,8 +142,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=10, help="pages per PDF, ±2 (default 10)")
     parser.add_argument("--seed", type=int, default=2018)
     parser.add_argument("--out", type=Path, default=None, help="folder for the PDFs, the index and results.json")
+    parser.add_argument(
+        "--embedder-alone-only",
+        action="store_true",
+        help="only the embedder-alone phase, on the index an earlier run left in --out (its results.json is completed)",
+    )
     args = parser.parse_args(argv)
     console = Console(stderr=True)
+    if args.embedder_alone_only:
+        return _embedder_alone_only(args.out, console, Settings)
     out = args.out or Path(tempfile.mkdtemp(prefix="remiss-pdf-round-"))
     corpus = out / "corpus"
     started = time.perf_counter()
@@ -178,13 +185,34 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if not ingest["failed"] else 1
 
 
+def _embedder_alone_only(out: Path | None, console: Any, settings_type: Any) -> int:
+    """The last phase alone, for a round whose ingest finished but whose embedder-alone phase did not."""
+    save = (out or Path(".")) / "results.json"
+    if out is None or not save.is_file():
+        console.print(f"--embedder-alone-only behöver --out med en mapp från en tidigare körning (saknar {save})")
+        return 2
+    results = json.loads(save.read_text(encoding="utf-8"))
+    if "ingest" not in results:
+        console.print(f"{save} har inga siffror från indexeringen; kör hela rundan först")
+        return 2
+    settings = settings_type(data_dir=out / "data", corpus_dir=out / "corpus", embed_cache=out / "cache.sqlite")
+    load_before = os.getloadavg()[0]
+    results["embedder_alone"] = embedder_alone(settings, console)
+    results.setdefault("load_average", [load_before, os.getloadavg()[0]])
+    results.setdefault("cpus", os.cpu_count())
+    save.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    _print(results, out)
+    return 0
+
+
 def _print(r: dict[str, Any], out: Path) -> None:
     read, ing, alone = r["read"], r["ingest"], r["embedder_alone"]
     rows = [
         (
             "round",
-            f"{r['docs']} PDFs, {r['pages']} pages ({r['two_column_pages']} two-column, "
-            f"{r['scanned_pages']} scanned); generated in {r['generated_s']:.1f} s",
+            f"{r['docs']} PDFs, {r['pages']} pages ({r.get('two_column_pages', '?')} two-column, "
+            f"{r.get('scanned_pages', r['read']['ocr_pages'])} scanned)"
+            + (f"; generated in {r['generated_s']:.1f} s" if "generated_s" in r else ""),
         ),
         (
             "text + layout alone",
@@ -210,7 +238,12 @@ def _print(r: dict[str, Any], out: Path) -> None:
             f"{alone['tokens'] / alone['seconds']:.0f} tok/s · CPU {alone['cores']:.2f} cores",
         ),
         ("cold ingest / embedder alone", f"{ing['seconds'] / alone['seconds']:.2f}×"),
-        ("peak memory (RSS)", f"{r['peak_rss_mib']:.0f} MiB"),
+        (
+            "… in CPU seconds",  # steadier than wall time when the phases ran under different loads
+            f"{ing['seconds'] * ing['cores']:.0f} / {alone['seconds'] * alone['cores']:.0f} = "
+            f"{ing['seconds'] * ing['cores'] / (alone['seconds'] * alone['cores']):.2f}×",
+        ),
+        ("peak memory (RSS)", f"{r['peak_rss_mib']:.0f} MiB" if "peak_rss_mib" in r else "—"),
         ("load average before/after", f"{r['load_average'][0]:.1f} / {r['load_average'][1]:.1f} on {r['cpus']} CPUs"),
         ("failed", str(len(ing["failed"])) + "".join(f"\n    {p}: {why}" for p, why in ing["failed"][:5])),
     ]
