@@ -382,11 +382,18 @@ def uncatalogued_warning(path: Path, meta: DocumentMeta, catalog_name: str) -> s
         ("datum", meta.date),
         ("dnr", meta.reference),
     )
-    found = ", ".join(f"{label} '{value[:60]}'" for label, value in fields if value)
+    found = ", ".join(f"{label} '{_shortened(value)}'" for label, value in fields if value)
     return (
         f"{path.name} finns inte i katalogen {catalog_name}; ur texten lästes {found}. "
         f"Kontrollera med `remiss catalog suggest {path.name}` och lägg till filen i katalogen."
     )
+
+
+def _shortened(value: str, limit: int = 80) -> str:
+    """A long value cut at a word, with an ellipsis, so the warning never shows a half number."""
+    if len(value) <= limit:
+        return value
+    return value[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _needs_reading(

@@ -15,7 +15,7 @@ from evals.metadata import corpus_cases, generated_cases, score
 from ingest.catalog import load_catalog
 from ingest.clean import clean
 from ingest.metadata import detect_metadata
-from ingest.records import Page
+from ingest.records import DocumentMeta, Page
 
 CORPUS = PROJECT_ROOT / "corpus"
 
@@ -134,6 +134,15 @@ def test_an_uncatalogued_file_gets_detected_metadata_and_a_warning_saying_so(tmp
     assert "organisation 'Lunds kommun'" in warning and "organ 'Socialnämnden'" in warning
     assert "dnr 'SN 2024/117 (S2024/00412)'" in warning
     assert "remiss catalog suggest inlaga-17.txt" in warning
+
+
+def test_a_long_title_in_the_warning_is_cut_at_a_word_not_inside_a_report_number(tmp_path: Path) -> None:
+    title = "Yttrande över Med tillit växer handlingsutrymmet – tillitsbaserad styrning och ledning (SOU 2018:47)"
+    meta = DocumentMeta("a", "a.pdf", title, "Lunds kommun", "Socialnämnden", catalogued=False)
+    warning = uncatalogued_warning(tmp_path / "a.pdf", meta, "catalog.toml")
+    shown = warning.split("titel '")[1].split("'")[0]
+    assert shown.endswith(" …") and title.startswith(shown[:-2])
+    assert "2018:4'" not in warning and "(SOU" not in shown
 
 
 # ---------------------------------------------------------------- remiss catalog suggest
