@@ -28,7 +28,7 @@ from ingest.chunking import chunk_sections
 from ingest.clean import clean
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
 from ingest.prefetch import Prefetcher
-from ingest.records import Chunk, CleanText, DocumentMeta, Page
+from ingest.records import Chunk, CleanText, DocumentMeta, Page, layout_text
 from ingest.sections import split_sections
 
 # Bump when cleaning, sectioning, chunking or the indexed text changes, so every document is redone.
@@ -138,7 +138,7 @@ def prepare(
     cleaned = clean(pages)
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
-    meta = catalog.meta_for(path, str(path), cleaned.blocks, doc_id, "\n".join(p.text for p in pages))
+    meta = catalog.meta_for(path, str(path), cleaned.blocks, doc_id, layout_text(pages))
     doc_hash = document_hash(path.read_bytes(), meta, settings)
     sections = split_sections(cleaned.blocks, meta)
     chunks = chunk_sections(

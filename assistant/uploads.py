@@ -21,7 +21,7 @@ from assistant.settings import Settings
 from ingest.catalog import Catalog, CatalogError, document_id, load_catalog
 from ingest.clean import clean
 from ingest.loaders import SUPPORTED_SUFFIXES, LoadError, load
-from ingest.records import CleanText, DocumentMeta
+from ingest.records import CleanText, DocumentMeta, layout_text
 from ingest.sections import split_sections
 
 CATALOG_NAME = "catalog.toml"
@@ -112,7 +112,7 @@ def parse_upload(settings: Settings, path: Path) -> Parsed:
     if not cleaned.text.strip():
         raise LoadError(path, "filen innehåller ingen läsbar text")
     catalog = uploads_catalog(settings)
-    raw_text = "\n".join(p.text for p in pages)
+    raw_text = layout_text(pages)
     if path.name in catalog.entries:  # uploaded before: what staff wrote stands
         meta = catalog.meta_for(path, str(path), cleaned.blocks, raw_text=raw_text)
     else:

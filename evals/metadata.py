@@ -21,6 +21,7 @@ from evals.metadata_docs import Truth, generate, write
 from ingest.clean import clean
 from ingest.loaders import load
 from ingest.metadata import DetectedMetadata, _dates_in, detect_metadata
+from ingest.records import layout_text
 
 SEEDS = {"dev": 1, "report": 2, "fresh": 4, "final": 5, "next": 6}
 FIELDS = ("organisation", "body", "kind", "date", "reference", "concerns", "title")
@@ -40,7 +41,7 @@ class Score:
 def document_text(path: Path) -> tuple[str, str]:
     """The text as ingest sees it (loaded, cleaned, one block a line) and as extracted."""
     pages = load(path, 50_000_000)
-    return "\n".join(block.text for block in clean(pages).blocks), "\n".join(page.text for page in pages)
+    return "\n".join(block.text for block in clean(pages).blocks), layout_text(pages)
 
 
 def _norm(value: str) -> str:

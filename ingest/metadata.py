@@ -283,15 +283,17 @@ def _organisation(
     votes = _Votes()
     types: dict[str, str] = {}
     for i, line in enumerate(head):
-        if len(line.split()) <= 8:  # a longer line is running text: counted below as a mention
-            for kind, name in _organisation_matches(line):
-                votes.add(name, 3.0 - i * 0.03, line, "brevhuvud")
-                types.setdefault(_key(name), kind)
+        for part in _cells(line):
+            for kind, name in _organisation_matches(part):
+                if _stands_alone(name, part):
+                    votes.add(name, 3.0 - i * 0.03, line, "brevhuvud")
+                    types.setdefault(_key(name), kind)
     for line in tail:
-        if len(line.split()) <= 8:
-            for kind, name in _organisation_matches(line):
-                votes.add(name, 2.5, line, "underskrift")
-                types.setdefault(_key(name), kind)
+        for part in _cells(line):
+            for kind, name in _organisation_matches(part):
+                if _stands_alone(name, part):
+                    votes.add(name, 2.5, line, "underskrift")
+                    types.setdefault(_key(name), kind)
     speaker = _self_named_speaker(lines, head, tail)
     if speaker:
         votes.add(speaker[0], 2.0, speaker[1], speaker[2])
@@ -319,6 +321,22 @@ def _organisation(
         types.setdefault(_key(name), kind)
     best = votes.winner(floor=0.5)
     return best, types.get(_key(best.value), "") if best.value else ""
+
+
+def _stands_alone(name: str, cell: str) -> bool:
+    """A letterhead or a signature names the organisation beside at most a few words of prose: "Malmö
+    stad", "Yttrande från Region Skåne", "Skolverket Box 123 106 20 Stockholm". A short line of running
+    text that mentions one ("Socialtjänsten och skolan berörs särskilt av") is neither; it counts as a
+    mention."""
+    if len(cell.split()) > 8:  # a longer line is running text
+        return False
+    rest = cell.replace(name, " ", 1).split()
+    return sum(1 for word in rest if word[:1].islower()) <= 3
+
+
+def _cells(line: str) -> list[str]:
+    """A letterhead row's cells ("Skolverket | 11 oktober 2018"), as the PDF layout joins them."""
+    return [cell.strip() for cell in line.split(" | ") if cell.strip()]
 
 
 def _address_support(votes: _Votes, head: list[str], tail: list[str]) -> None:

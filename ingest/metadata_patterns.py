@@ -14,8 +14,10 @@ LOWER = "a-zåäöéüß"
 WORD = rf"[{UPPER}][{LOWER}]+(?!- )"  # "Hälso- och …" is not a name, "Spånga-Tensta" is
 # A lower-case word that continues a unit's or agency's name ("för socialt arbete"), not a verb after it.
 UNIT_WORD = r"(?!(?:vid|har|är|som|anser|menar|ser|vill|lämnar|delar|inom|på|med|till|samt)\b)[a-zåäöéü]+\b"
+# A letterhead's field labels, which follow a name on its line ("Region Skåne   Dnr RS 2018/515").
+FIELD_LABEL = r"(?:Dnr|Diarienr|Diarienummer|Datum|Sida|Tel|Telefon|Beteckning|Handläggare|Referens)\b"
 # A proper name of one to three capitalised words ("Malmö", "Jämtland Härjedalen", "Upplands Väsby").
-NAME = rf"{WORD}(?:[ -]{WORD}){{0,2}}"
+NAME = rf"{WORD}(?:[ -](?!{FIELD_LABEL}){WORD}){{0,2}}"
 
 MONTHS = {
     "januari": 1,

@@ -74,6 +74,7 @@ class RawPage:
     segments: list[Segment] = field(default_factory=list)
     needs_ocr: bool = False
     ocr: bool = False
+    running: list[str] = field(default_factory=list)  # the running lines taken off this page, top to bottom
 
 
 @dataclass
@@ -124,7 +125,10 @@ def lay_out(raw_pages: list[RawPage]) -> list[Page]:
     _drop_running_lines(raw_pages)
     page_lines = [_page_lines(p) for p in raw_pages]
     _join_hyphenated(page_lines, _vocabulary(page_lines))
-    return [Page(p.number, "\n".join(lines), ocr=p.ocr) for p, lines in zip(raw_pages, page_lines, strict=True)]
+    return [
+        Page(p.number, "\n".join(lines), ocr=p.ocr, running=tuple(p.running))
+        for p, lines in zip(raw_pages, page_lines, strict=True)
+    ]
 
 
 # ------------------------------------------------------------------ running headers and footers
@@ -179,6 +183,11 @@ def _drop_running_lines(pages: list[RawPage]) -> None:
                 text = seg.text.strip()
                 if _key(text) in frequent or PAGE_NUMBER.match(text) or _resembles(_key(text), frequent):
                     drop.add(id(seg))
+        page.running = [
+            " ".join(s.text.strip() for s in sorted(row, key=lambda s: s.x0) if id(s) in drop)
+            for row in sorted(edges[page.number], key=lambda r: r[0].top)
+            if any(id(s) in drop for s in row)
+        ]
         page.segments = [s for s in page.segments if id(s) not in drop]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -31,6 +32,15 @@ class Page:
     number: int | None
     text: str
     ocr: bool = False  # read from a page image by OCR: its text may hold misread words
+    running: tuple[str, ...] = ()  # running header/footer lines taken off the page (not in `text`)
+
+
+def layout_text(pages: Sequence[Page]) -> str:
+    """The pages' text with line breaks as extracted, for reading metadata: the first page's running
+    lines go back on top, since a letterhead repeated as a running header is still the letterhead."""
+    if not pages:
+        return ""
+    return "\n".join([*pages[0].running, *(p.text for p in pages)])
 
 
 @dataclass(frozen=True)

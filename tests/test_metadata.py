@@ -145,6 +145,31 @@ def test_a_long_title_in_the_warning_is_cut_at_a_word_not_inside_a_report_number
     assert "2018:4'" not in warning and "(SOU" not in shown
 
 
+@pytest.mark.parametrize(
+    ("letterhead", "organisation"),
+    [
+        ("Skolverket | 11 oktober 2018\nKansliet | Dnr RS 2019/8677", "Skolverket"),  # a row of cells
+        ("Inspektionen för vård och omsorg | 21 oktober 2018", "Inspektionen för vård och omsorg"),
+        ("Region Skåne   Dnr RS 2018/0515", "Region Skåne"),  # a field label is no part of the name
+    ],
+)
+def test_the_letterhead_names_the_organisation_not_a_short_line_of_text_at_the_end(
+    letterhead: str, organisation: str
+) -> None:
+    body = "\n".join(
+        [
+            letterhead,
+            "Till Finansdepartementet",
+            "Yttrande över Med tillit växer handlingsutrymmet (SOU 2018:47)",
+            *["Vi delar utredningens bedömning om en lärande tillsyn och ser positivt på förslaget."] * 6,
+            "finansieringen säkras. Socialtjänsten och",
+            "Socialtjänsten och skolan berörs särskilt av",
+            "förslagen om riktade statsbidrag.",
+        ]
+    )
+    assert detect_metadata(body, "yttrande.pdf", body).organisation.value == organisation
+
+
 # ---------------------------------------------------------------- remiss catalog suggest
 
 

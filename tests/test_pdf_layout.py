@@ -108,6 +108,33 @@ def test_no_header_footer_or_page_number_in_any_passage(
     assert "Med vänlig hälsning" in prepared.clean.text
 
 
+def test_a_letterhead_repeated_as_running_header_still_names_the_organisation(
+    tmp_path: Path, make_settings: Callable[..., object], corpus_copy: Path
+) -> None:
+    """The name on top of every page is taken out of the passages, and still read as who writes."""
+
+    def draw(pdf, number: int) -> None:  # type: ignore[no-untyped-def]
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.text(25, 14, "Inspektionen för vård och omsorg")
+        pdf.set_font("Helvetica", size=11)
+        y = 45.0
+        if number == 1:
+            for line in ("12 mars 2024", "Dnr 3.1-12345/2024", "", "Yttrande över En lärande tillsyn (SOU 2024:9)"):
+                pdf.text(25, y, line)
+                y += 7
+        for n in range(8):
+            pdf.text(25, y, f"Myndigheten tillstyrker förslag {number}.{n} om en lärande tillsyn i hemtjänsten.")
+            y += 7
+        if number == 3:
+            pdf.text(25, y + 10, "Socialtjänsten och skolan berörs")  # a short line of running text, not a signature
+
+    path = _pdf(tmp_path / "yttrande-tillsyn.pdf", draw, pages=3)
+    prepared = _prepared(path, make_settings, corpus_copy)
+    assert all("Inspektionen för vård och omsorg" not in c.text for c in prepared.chunks)
+    assert prepared.meta.organisation == "Inspektionen för vård och omsorg"
+    assert prepared.meta.reference == "3.1-12345/2024"
+
+
 # ---------------------------------------------------------------- columns, hyphens, tables
 
 LEFT = [f"Vänster spalt mening {n} handlar om riktade statsbidrag." for n in ("ett", "två", "tre", "fyra")]

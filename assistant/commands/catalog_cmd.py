@@ -13,6 +13,7 @@ from ingest.catalog_draft import draft, draft_entry
 from ingest.clean import clean
 from ingest.loaders import LoadError, load
 from ingest.metadata import detect_metadata
+from ingest.records import layout_text
 
 
 def suggest(paths: list[Path], settings: Settings) -> tuple[str, list[str]]:
@@ -36,7 +37,7 @@ def suggest(paths: list[Path], settings: Settings) -> tuple[str, list[str]]:
         if not blocks:
             problems.append(f"{path}: filen innehåller ingen läsbar text; filen kom inte med i utkastet")
             continue
-        found = detect_metadata("\n".join(b.text for b in blocks), path.name, "\n".join(p.text for p in pages))
+        found = detect_metadata("\n".join(b.text for b in blocks), path.name, layout_text(pages))
         entries.append(draft_entry(path.name, found, infer_title(blocks) or path.stem))
     return draft(entries), problems
 
