@@ -36,7 +36,6 @@ STANCE_QUESTION = re.compile(
     r"critical|positive)\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 EVIDENCE_DEPTH = 5  # passages whose sentences count as evidence
 
 FEATURES = (
@@ -50,7 +49,6 @@ FEATURES = (
     "missing_key_word",
     "unknown_name",
     "unknown_organisation",
-    "unknown_year",
     "names_speaker",
     "summary_asked_position",
     "typed",
@@ -99,7 +97,6 @@ def gather(
     unknown = unknown_organisations(standalone, organisations, bodies, lexical.vocab)
     unknown_org = bool(unknown)
     unknown += [n for n in r.unknown_names if not r.targets]
-    years = [y for y in _YEAR.findall(question) if y not in lexical.vocab]
     summary_org = ""
     for target in r.targets:
         kinds = kinds_of.get(target.value, set())
@@ -140,7 +137,6 @@ def gather(
         "missing_key_word": _missing_key_word(terms, hits, lexical),
         "unknown_name": float(bool(unknown) and not unknown_org),
         "unknown_organisation": float(unknown_org),
-        "unknown_year": float(bool(years)),
         "names_speaker": float(bool(r.speakers)),
         "summary_asked_position": float(bool(summary_org)),
         "typed": float(wanted is not None),
@@ -155,7 +151,7 @@ def gather(
     }
     return Evidence(
         values,
-        unknown=unknown + years,
+        unknown=unknown,
         silent=non_speakers if (asks_stance and not r.speakers) else [],
         summary_organisation=summary_org,
         missing_kind=wanted.missing if wanted is not None else "",
