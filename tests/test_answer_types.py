@@ -11,7 +11,7 @@ from assistant.glossary import translate
 from assistant.lexical import LexicalIndex, chunk_sentences
 from assistant.records import Hit
 from assistant.swedish import analyse
-from assistant.understanding.answer_types import expectation, first_question, support
+from assistant.understanding.answer_types import expectation, first_question, is_polar, support
 from assistant.understanding.entities import silent_speakers
 
 VOCAB = frozenset(
@@ -90,6 +90,21 @@ def test_an_english_count_finds_its_number_in_swedish_text() -> None:
     assert wanted is not None
     assert wanted.accepts("Ett frikommunförsök där 10–15 kommuner och landsting erbjuds att delta.")
     assert not wanted.accepts("Försöket ska pågå under fem år.")
+
+
+@pytest.mark.parametrize(
+    ("question", "polar"),
+    [
+        ("Antog regeringen sedan delegationens förslag?", True),
+        ("tycker farsta att policylab o frikommuner e en bra ide?", True),
+        ("Did the government set up the policy lab?", True),
+        ("Var ska policylabbets permanenta funktion placeras?", False),
+        ("Why is Stockholm hesitant about fines?", False),
+        ("vad säger cks om budgeten", False),
+    ],
+)
+def test_a_yes_no_question_is_one_no_interrogative_asks(question: str, polar: bool) -> None:
+    assert is_polar(question) is polar
 
 
 def test_a_joined_question_takes_its_type_from_the_first_part() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.answerability.model import load_model
@@ -104,11 +105,71 @@ def test_answerable_questions_are_answered_by_the_right_body(assistant: Assistan
     assert body in _bodies(answer), answer.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Genomförde regeringen sedan frikommunförsöket?",
+        "Inrättade regeringen till slut det nationella policylabbet?",
+        "Infördes tillitsdelegationens förslag om generella statsbidrag senare?",
+    ],
+)
+def test_what_happened_after_the_documents_is_refused(assistant: Assistant, question: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.abstained, answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad anser Äldrenämnden om Skolinspektionens vitesföreläggande?",
+        "Vad säger CKS om Skolinspektionens tillsyn?",
+        "Vad tycker Farsta stadsdelsnämnd om patientsäkerhetslagen?",
+    ],
+)
+def test_a_named_body_that_leaves_the_topic_to_others_is_refused(assistant: Assistant, question: str) -> None:
+    turn = assistant.measure(question)
+    assert turn.evidence is not None and turn.evidence.values["topic_words_elsewhere"] > 0.3
+    assert assistant.answer(question).abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "body"),
+    [
+        ("Tycker Malmö att riktade statsbidrag är bra?", "Arbetsmarknads- och socialnämnden"),
+        ("Stöder CKS förslaget om ett nationellt policylabb?", "CKS"),
+        ("Var ska det nationella policylabbet placeras?", "Tillitsdelegationen"),
+    ],
+)
+def test_yes_no_and_where_questions_about_what_the_documents_say_are_answered(
+    assistant: Assistant, question: str, body: str
+) -> None:
+    answer = assistant.answer(question)
+    assert not answer.abstained, answer.text
+    assert any(body in b for b in _bodies(answer)), answer.text
+
+
+def test_leave_one_file_out_scores_each_file_with_a_model_fitted_on_the_others() -> None:
+    from evals.fit_answerability import leave_one_file_out
+
+    rng = np.random.default_rng(1)
+    y = np.tile([1.0, 0.0], 60)
+    x = np.column_stack([y + rng.normal(0, 0.6, len(y)), rng.normal(0, 1, len(y))])
+    groups = ["a.jsonl"] * 50 + ["b.jsonl"] * 50 + ["c.jsonl"] * 20
+    x[100:, 0] = -x[100:, 0]  # file c says the opposite of a and b: its held-out AUC must show it
+    figures = leave_one_file_out(x, y, groups)
+    assert set(figures) == {"a.jsonl", "b.jsonl", "c.jsonl", "mean"}
+    assert figures["a.jsonl"]["cases"] == 50 and figures["a.jsonl"]["auc"] > 0.8
+    assert figures["c.jsonl"]["auc"] < 0.5
+    assert figures["mean"]["auc"] == round(float(np.mean([figures[f"{n}.jsonl"]["auc"] for n in "abc"])), 3)
+
+
 def test_the_decision_comes_from_the_shipped_model_with_its_figures() -> None:
     model = load_model()
     assert 0.0 < model.threshold < 1.0
     cv = model.report["cross_validated"]
     assert cv["cases"] >= 350 and "test.jsonl" not in model.report["datasets"]
+    held_out = model.report["leave_one_file_out"]
+    assert set(held_out) == {*model.report["datasets"], "mean"} and held_out["mean"]["auc"] > 0.8
 
 
 # -- 4. answers that lead with what answers ----------------------------------------------------

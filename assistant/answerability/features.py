@@ -21,9 +21,10 @@ from assistant.records import Hit
 from assistant.retrieval import Retrieval
 from assistant.sentences import SentenceSpan, SentenceVectors, quotable_sentences
 from assistant.swedish import analyse, words
-from assistant.understanding.answer_types import expectation, first_question, support
+from assistant.understanding.answer_types import expectation, first_question, is_polar, support
 from assistant.understanding.entities import Target, silent_speakers, unknown_organisations
 from assistant.understanding.terms import question_terms
+from ingest.records import Chunk
 
 # Document kinds that summarise a report rather than state the sender's own position.
 NON_POSITION_KINDS = frozenset({"sammanfattning", "betänkande", "summary"})
@@ -35,7 +36,6 @@ STANCE_QUESTION = re.compile(
     r"critical|positive)\b",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 EVIDENCE_DEPTH = 5  # passages whose sentences count as evidence
 
 FEATURES = (
@@ -49,7 +49,6 @@ FEATURES = (
     "missing_key_word",
     "unknown_name",
     "unknown_organisation",
-    "unknown_year",
     "names_speaker",
     "summary_asked_position",
     "typed",
@@ -58,6 +57,8 @@ FEATURES = (
     "names_non_speaker",
     "english",
     "joined",
+    "topic_words_elsewhere",
+    "polar_event",
 )
 
 
@@ -96,7 +97,6 @@ def gather(
     unknown = unknown_organisations(standalone, organisations, bodies, lexical.vocab)
     unknown_org = bool(unknown)
     unknown += [n for n in r.unknown_names if not r.targets]
-    years = [y for y in _YEAR.findall(question) if y not in lexical.vocab]
     summary_org = ""
     for target in r.targets:
         kinds = kinds_of.get(target.value, set())
@@ -118,6 +118,13 @@ def gather(
     meaning_speaker = _sentence_meaning(r.query_vector, spoken[:EVIDENCE_DEPTH], sentences) if r.speakers else meaning
     words_cov = coverage(hits, terms, lexical) if terms else 0.0
     words_speaker = coverage(spoken, terms, lexical) if (terms and r.speakers) else words_cov
+    words_elsewhere = 0.0
+    if r.speakers and terms:
+        # A named speaker that never takes up the topic while another body does: the near-miss
+        # "Vad anser X om Y?" where Y is someone else's subject.
+        found = lexical.search(standalone, 2 * EVIDENCE_DEPTH, keep=lambda c: not _chunk_by(c, r.speakers))
+        elsewhere = [Hit(c, s, i, ("lexical",)) for i, (c, s) in enumerate(found, start=1)]
+        words_elsewhere = max(0.0, coverage(elsewhere, terms, lexical) - words_speaker)
 
     values = {
         "dense_top": r.top_dense,
@@ -130,7 +137,6 @@ def gather(
         "missing_key_word": _missing_key_word(terms, hits, lexical),
         "unknown_name": float(bool(unknown) and not unknown_org),
         "unknown_organisation": float(unknown_org),
-        "unknown_year": float(bool(years)),
         "names_speaker": float(bool(r.speakers)),
         "summary_asked_position": float(bool(summary_org)),
         "typed": float(wanted is not None),
@@ -139,10 +145,13 @@ def gather(
         "names_non_speaker": float(asks_stance and not r.speakers and bool(non_speakers)),
         "english": float(language == "en"),
         "joined": float(first_question(question) != question),
+        "topic_words_elsewhere": words_elsewhere,
+        # A yes/no question about an event rather than a view ("Antog regeringen sedan förslaget?").
+        "polar_event": float(is_polar(first_question(question)) and not asks_stance),
     }
     return Evidence(
         values,
-        unknown=unknown + years,
+        unknown=unknown,
         silent=non_speakers if (asks_stance and not r.speakers) else [],
         summary_organisation=summary_org,
         missing_kind=wanted.missing if wanted is not None else "",
@@ -226,4 +235,8 @@ def _missing_key_word(terms: set[str], hits: Sequence[Hit], lexical: LexicalInde
 
 
 def _spoken_by(hit: Hit, speakers: Sequence[Target]) -> bool:
-    return any(getattr(hit.chunk, t.field) == t.value for t in speakers)
+    return _chunk_by(hit.chunk, speakers)
+
+
+def _chunk_by(chunk: Chunk, speakers: Sequence[Target]) -> bool:
+    return any(getattr(chunk, t.field) == t.value for t in speakers)

@@ -97,6 +97,17 @@ def question_head(question: str) -> str:
     return " … ".join(heads) if heads else question
 
 
+_INTERROGATIVES = frozenset(
+    "vad vem vems vilken vilket vilka när hur var varför vart varifrån "
+    "what who whom whose which when how where why".split()
+)
+
+
+def is_polar(question: str) -> bool:
+    """A yes/no question: no interrogative word anywhere in it ("Antog regeringen förslaget?")."""
+    return not _INTERROGATIVES & {w.lower() for w in _words(question)}
+
+
 @dataclass(frozen=True)
 class Expectation:
     """The kind of answer a question wants; `missing` is the message key used when none is found."""
