@@ -2,8 +2,10 @@
 
 Each phase runs as its own `remiss` process (so its peak memory is its own): a cold ingest
 without the matrix, `remiss positions` computing the whole matrix (with its progress bar on
-stderr), `remiss positions` again (the stored matrix), and an ingest after one respondent's
-document changed (the ingest's own incremental update of the matrix included).
+stderr), `remiss positions` again (the stored matrix), then after one respondent's document
+changed: the ingest alone and `remiss positions` bringing the matrix up to date (the update
+alone, in its own process), and after a second change the ingest with its own update of the
+matrix (as `remiss ingest` runs by default).
 
     python -m evals.bench.positions [--scales 10,100] [--out DIR] [--cache FILE] [--reuse]
 
@@ -81,6 +83,13 @@ def measure(scale: int, out: Path, cache: Path | None, reuse: bool = False) -> d
         ["positions", "--format", "csv", "--out", str(root / "m.csv")], env, root / "p2.log"
     )
     changed = corpus.folder / CHANGED
+    # One changed document: the ingest alone, then the matrix's update alone (`remiss positions`) ...
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nNämnden tillstyrker förslaget om ett policylabb.\n")
+    result["ingest_one_changed"] = run_phase(["ingest", "--quiet"], quiet, root / "ingest1.log")
+    result["positions_update"] = run_phase(
+        ["positions", "--format", "json", "--out", str(root / "m2.json")], env, root / "p3.log"
+    )
+    # ... and the ingest with its own update of the matrix, as `remiss ingest` runs by default.
     changed.write_text(changed.read_text(encoding="utf-8") + "\n\nNämnden avstyrker förslaget om frikommunförsök.\n")
     result["ingest_one_changed_with_update"] = run_phase(["ingest", "--quiet"], env, root / "ingest2.log")
     return result
@@ -97,13 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     results = [measure(int(s), out, args.cache, args.reuse) for s in args.scales.split(",") if s.strip()]
     print(
         f"{'scale':>5} {'docs':>5} {'cells':>6} {'ingest s':>9} {'MiB':>6} {'positions s':>12} {'MiB':>6} "
-        f"{'stored s':>9} {'ingest+update s':>16}"
+        f"{'stored s':>9} {'1 changed: ingest s':>20} {'update s':>9} {'MiB':>6} {'ingest+update s':>16}"
     )
     for r in results:
         print(
             f"{r['scale']:>5} {r['documents']:>5} {r['cells']:>6} {r['ingest']['seconds']:>9} "
             f"{r['ingest']['peak_mib']:>6} {r['positions_cold']['seconds']:>12} {r['positions_cold']['peak_mib']:>6} "
-            f"{r['positions_stored']['seconds']:>9} {r['ingest_one_changed_with_update']['seconds']:>16}"
+            f"{r['positions_stored']['seconds']:>9} {r['ingest_one_changed']['seconds']:>20} "
+            f"{r['positions_update']['seconds']:>9} {r['positions_update']['peak_mib']:>6} "
+            f"{r['ingest_one_changed_with_update']['seconds']:>16}"
         )
     (out / "positions-bench.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(f"Wrote {out / 'positions-bench.json'}")
