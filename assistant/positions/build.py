@@ -159,6 +159,18 @@ def rarity_table(proposals: Sequence[Proposal], rare: Callable[[str], float] | N
     return sorted((t, rare(t)) for t in words)
 
 
+class _QueryEmbedder:
+    """The embedder's query side under its own identity, so the embedding cache keeps the proposals'
+    vectors too: an update after one changed document embeds nothing it embedded before."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.identity = f"{inner.identity}|query"  # type: ignore[attr-defined]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.inner.embed_query(t) for t in texts]  # type: ignore[attr-defined]
+
+
 class _Context:
     """What computing any respondent's cells needs, opened once."""
 
@@ -182,7 +194,12 @@ class _Context:
         self.computed = 0
         self.model = load_stance_model()
         self.cache = EmbeddingCache(settings.cache_path)
-        self.profiles = profiles(proposals, lambda texts: [store.embedder.embed_query(t) for t in texts], rare)  # type: ignore[arg-type]
+        queries = _QueryEmbedder(store.embedder)
+        self.profiles = profiles(
+            proposals,
+            lambda texts: self.cache.embed(queries, texts, settings.embed_batch_size)[0],  # type: ignore[arg-type]
+            rare,  # type: ignore[arg-type]
+        )
         self.labeller = None
         if settings.llm_base_url:
             from assistant.positions.llm_cells import LLMCellLabeller
