@@ -377,6 +377,11 @@ class LexicalIndex:
         rows = self._query("SELECT id, text, meta FROM chunks ORDER BY n")
         return [Chunk.from_metadata(i, t, json.loads(m)) for i, t, m in rows]
 
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        """One document's chunks in order (the position matrix reads only the documents that changed)."""
+        rows = self._query("SELECT id, text, meta FROM chunks WHERE doc_id = ? ORDER BY n", (doc_id,))
+        return [Chunk.from_metadata(i, t, json.loads(m)) for i, t, m in rows]
+
     @property
     def terms_by_document(self) -> dict[str, frozenset[str]]:
         """Each document's terms (reads the whole index: for checks and tests)."""

@@ -86,46 +86,70 @@ def test_every_quote_stands_verbatim_at_its_offsets(matrix: PositionMatrix, corp
     assert all(c.quotes for c in matrix.cells if c.stance != "ej_berört")
 
 
-def test_an_update_recomputes_only_the_changed_respondent(
+MALMO_COPY = "malmo-stad-yttrande-kopia.txt"
+WELCOMES = "Arbetsmarknads- och socialnämnden välkomnar förslaget att statsbidrag framöver"
+
+
+def _corpus_with_a_second_malmo_document(folder: Path) -> None:
+    """Summary, Malmö (twice: a respondent of two documents), CKS and Socialförvaltningen."""
+    folder.mkdir()
+    for name in ("catalog.toml", "region-jamtland-harjedalen-sammanfattning.txt", MALMO_FILE, CKS_FILE, SF_FILE):
+        shutil.copy(CORPUS / name, folder / name)
+    shutil.copy(CORPUS / MALMO_FILE, folder / MALMO_COPY)
+    with (folder / "catalog.toml").open("a", encoding="utf-8") as catalog:
+        catalog.write(
+            f'\n[[documents]]\nfile = "{MALMO_COPY}"\ntitle = "Malmö stads yttrande (kopia)"\n'
+            f'organisation = "{MALMO[0]}"\nbody = "{MALMO[1]}"\nkind = "yttrande"\n'
+        )
+
+
+def _same(a: PositionMatrix, b: PositionMatrix) -> None:
+    assert a.proposals == b.proposals
+    assert a.respondents == b.respondents
+    assert a.cells == b.cells
+
+
+def test_an_update_recomputes_only_the_changed_document_and_equals_a_full_recompute(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
     corpus_copy = tmp_path / "corpus"
-    corpus_copy.mkdir()
-    for name in ("catalog.toml", "region-jamtland-harjedalen-sammanfattning.txt", MALMO_FILE, CKS_FILE, SF_FILE):
-        shutil.copy(CORPUS / name, corpus_copy / name)
+    _corpus_with_a_second_malmo_document(corpus_copy)
     settings = make_settings(corpus_dir=corpus_copy)
     assert ingest(settings).ok
     before = current_matrix(settings)
     assert before is not None
-    lab = proposal_id(before, "policylab")
-    assert before.cell(lab, *MALMO).stance != "avstyrker"
+    grants = proposal_id(before, "riktade statsbidrag")
+    assert before.cell(grants, *MALMO).stance == "tillstyrker"
 
-    malmo = corpus_copy / MALMO_FILE
-    malmo.write_text(
-        malmo.read_text(encoding="utf-8")
-        + "\n\nArbetsmarknads- och socialnämnden avstyrker förslaget om ett nationellt policylabb, "
-        "eftersom det är oklart vad det ska göra.\n",
-        encoding="utf-8",
-    )
+    # One of Malmö's two documents now opposes the proposal (the same words: no word grows rarer or commoner).
+    copy = corpus_copy / MALMO_COPY
+    text = copy.read_text(encoding="utf-8")
+    assert WELCOMES in text
+    copy.write_text(text.replace(WELCOMES, WELCOMES.replace("välkomnar", "avstyrker")), encoding="utf-8")
     quiet = settings.model_copy(update={"positions_on_ingest": False})
     assert ingest(quiet).ok
     after, report = update(quiet)
     assert report.recomputed == [MALMO] and not report.full
+    assert report.documents_computed == 1  # the other Malmö document's part is reused
     assert len(report.kept) == len(before.respondents) - 1
-    changed = after.cell(lab, *MALMO)
-    assert changed.stance in ("avstyrker", "tillstyrker_delvis")
-    assert any("avstyrker förslaget om ett nationellt policylabb" in q.text for q in changed.quotes)
+    changed = after.cell(grants, *MALMO)
+    assert changed.stance in ("avstyrker", "tillstyrker_delvis"), changed
+    assert any("avstyrker förslaget att statsbidrag" in q.text for q in changed.quotes)
     for respondent in before.respondents:  # the others' cells are the stored ones
         if respondent.key != MALMO:
             assert [c for c in after.cells if c.respondent_key == respondent.key] == [
                 c for c in before.cells if c.respondent_key == respondent.key
             ]
+    full, full_report = update(quiet, previous=None, save=False)
+    assert full_report.full and full_report.documents_computed >= 4
+    _same(after, full)
 
     (corpus_copy / CKS_FILE).unlink()
     assert ingest(settings).ok  # this time the ingest itself brings the stored matrix up to date
     stored = current_matrix(settings)
     assert stored is not None and CKS not in {r.key for r in stored.respondents}
     assert all(c.respondent_key != CKS for c in stored.cells)
+    _same(stored, update(quiet, previous=None, save=False)[0])
 
 
 @pytest.fixture

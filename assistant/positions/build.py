@@ -19,6 +19,7 @@ from assistant.embeddings import EmbeddingCache
 from assistant.errors import RemissError
 from assistant.positions.cells import (
     AddressParams,
+    _key_text,
     address_scores,
     cell_for,
     classifier_stances,
@@ -27,17 +28,19 @@ from assistant.positions.cells import (
     profiles,
 )
 from assistant.positions.classifier import MODEL_PATH, load_stance_model
-from assistant.positions.evidence import RespondentText, blocks_of, respondent_chunks, sentences_of, summary_doc_ids
+from assistant.positions.evidence import RespondentText, blocks_of, sentences_of, summary_doc_ids
 from assistant.positions.model import Cell, PositionMatrix, Proposal, Respondent, load_matrix, save_matrix
+from assistant.positions.parts import PartStore, assemble, compute_part
 from assistant.positions.proposals import apply_overrides, extract_proposals
 from assistant.positions.store import matrix_path
 from assistant.sentences import _unit
 from assistant.settings import Settings
 from assistant.store import Store
+from assistant.swedish import analyse
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
-METHOD_VERSION = 4  # raise when the computation changes, so stored matrices are recomputed
+METHOD_VERSION = 5  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:
@@ -54,6 +57,7 @@ class UpdateReport:
     kept: list[tuple[str, str]] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
     full: bool = False
+    documents_computed: int = 0  # documents whose part was computed (the others' parts were reused)
 
 
 def _key(key: tuple[str, str]) -> str:
@@ -127,27 +131,75 @@ def _fingerprints(
     return summary, respondents
 
 
+RARITY_STEP = 0.05  # rarity in steps: one more passage does not move a step, so the other respondents' cells stay valid
+
+
 def rarity(store: Store) -> Callable[[str], float] | None:
-    """How rare a word is across the indexed passages, 0.15-1 (BM25's IDF over its maximum)."""
+    """How rare a word is across the indexed passages, 0.15-1 (BM25's IDF over its maximum), in
+    steps of RARITY_STEP. The only thing a respondent's cells take from the other documents: the
+    matrix keeps a fingerprint of it (`rarity_table`), and a change recomputes every respondent."""
     try:
         lexical = store.lexical()
         top = math.log(1 + lexical.n_chunks)
     except Exception:  # no lexical index yet: addressing falls back to equal word weights
         return None
-    return lambda term: min(1.0, max(0.15, lexical.idf(term) / top)) if top else 1.0
+
+    def rare(term: str) -> float:
+        value = min(1.0, max(0.15, lexical.idf(term) / top)) if top else 1.0
+        return round(round(value / RARITY_STEP) * RARITY_STEP, 4)
+
+    return rare
+
+
+def rarity_table(proposals: Sequence[Proposal], rare: Callable[[str], float] | None) -> list[tuple[str, float]]:
+    """The rarity of every word the proposals' profiles weigh (what the cells depend on beyond their documents)."""
+    if rare is None:
+        return []
+    words = {t for p in proposals for t in analyse(f"{_key_text(p)} {p.text} {p.section}")}
+    return sorted((t, rare(t)) for t in words)
+
+
+class _QueryEmbedder:
+    """The embedder's query side under its own identity, so the embedding cache keeps the proposals'
+    vectors too: an update after one changed document embeds nothing it embedded before."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.identity = f"{inner.identity}|query"  # type: ignore[attr-defined]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [self.inner.embed_query(t) for t in texts]  # type: ignore[attr-defined]
 
 
 class _Context:
     """What computing any respondent's cells needs, opened once."""
 
-    def __init__(self, settings: Settings, store: Store, proposals: list[Proposal], params: AddressParams) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        proposals: list[Proposal],
+        params: AddressParams,
+        rare: Callable[[str], float] | str | None = "index",
+        parts: PartStore | None = None,
+    ) -> None:
+        """`rare`: the words' rarity ("index": read from the store's lexical index); `parts`: where
+        documents' parts are kept (None: computed, not kept)."""
+        rare = rarity(store) if rare == "index" else rare
         self.settings = settings
         self.store = store
         self.proposals = proposals
         self.params = params
+        self.parts = parts
+        self.computed = 0
         self.model = load_stance_model()
         self.cache = EmbeddingCache(settings.cache_path)
-        self.profiles = profiles(proposals, lambda texts: [store.embedder.embed_query(t) for t in texts], rarity(store))
+        queries = _QueryEmbedder(store.embedder)
+        self.profiles = profiles(
+            proposals,
+            lambda texts: self.cache.embed(queries, texts, settings.embed_batch_size)[0],  # type: ignore[arg-type]
+            rare,  # type: ignore[arg-type]
+        )
         self.labeller = None
         if settings.llm_base_url:
             from assistant.positions.llm_cells import LLMCellLabeller
@@ -164,19 +216,55 @@ class _Context:
         matrix = _unit(np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)) if texts else np.zeros((0, 1))
         return RespondentText(key[0], key[1], tuple(sorted({c.doc_id for c in chunks})), sentences, matrix)
 
-    def compute(self, key: tuple[str, str], chunks: Sequence[Chunk]) -> tuple[Respondent, list[Cell]]:
+    def compute(
+        self,
+        key: tuple[str, str],
+        documents: Sequence[tuple[str, str]],
+        reuse: bool,
+        progress: Progress,
+    ) -> tuple[Respondent, list[Cell]]:
+        """One respondent from its documents' parts: stored ones reused (`reuse`), the others computed."""
+        if self.labeller is not None:
+            return self._with_llm(key, [c for d, _ in documents for c in self.chunks_of(key, d)], progress)
+        found = []
+        for doc_id, doc_hash in documents:
+            part = self.parts.load(key, doc_id, doc_hash) if reuse and self.parts else None
+            if part is None:
+                text = self.respondent_text(key, self.chunks_of(key, doc_id))
+                part = compute_part(text, self.profiles, self.model, self.params)
+                self.computed += 1
+                if self.parts is not None:
+                    self.parts.save(key, doc_id, doc_hash, part)
+            progress.advance(f"{key[0]}, {key[1]}")
+            found.append(part)
+        return assemble(key, found, self.proposals, self.params)
+
+    def chunks_of(self, key: tuple[str, str], doc_id: str) -> list[Chunk]:
+        """The document's committed chunks spoken by this body, in order (read from the lexical index)."""
+        entry = self.store.manifest().get(doc_id)
+        chunks = self.store.lexical().document_chunks(doc_id)
+        if entry is None or any(c.doc_hash != entry.doc_hash for c in chunks):  # the lexical index lags: ask Chroma
+            chunks = [c for c in self.store.committed_chunks() if c.doc_id == doc_id]
+        chunks = sorted(chunks, key=lambda c: (c.doc_id, c.start))
+        return [c for c in chunks if (c.organisation, c.body) == key]
+
+    def _with_llm(
+        self, key: tuple[str, str], chunks: Sequence[Chunk], progress: Progress
+    ) -> tuple[Respondent, list[Cell]]:
+        """With an LLM labelling the cells it reads the whole respondent at once (no parts)."""
         text = self.respondent_text(key, chunks)
         scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params, self.profiles)
         stance_of = classifier_stances(self.model, text)
         cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
-        if self.labeller is not None:
-            cells = [
-                self.labeller.relabel(text, p, scores[:, j], cell)
-                for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))
-            ]
+        cells = [
+            self.labeller.relabel(text, p, scores[:, j], cell)  # type: ignore[union-attr]
+            for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))
+        ]
         stance, quote = overall(text, self.model, scores)
-        respondent = Respondent(key[0], key[1], text.doc_ids, stance, quote)
-        return respondent, [c for c in cells if c.stance != "ej_berört" or c.quotes]
+        progress.advance(f"{key[0]}, {key[1]}")
+        return Respondent(key[0], key[1], text.doc_ids, stance, quote), [
+            c for c in cells if c.stance != "ej_berört" or c.quotes
+        ]
 
 
 def build(
@@ -215,11 +303,14 @@ def update(
     old = previous if isinstance(previous, PositionMatrix) else None
     if old is None or old.meta.get("summary_fingerprint") != summary_print or params is not None:
         old = None
-        report.full = True
     proposals = compute_proposals(settings, store) if old is None else old.proposals
+    rare = rarity(store)
+    rarity_print = _hash(rarity_table(proposals, rare))
+    if old is not None and old.meta.get("rarity_fingerprint") != rarity_print:
+        old = None  # the words' rarity moved a step: every respondent's addressing may change
+    report.full = old is None
     old_prints = old.meta.get("respondent_fingerprints", {}) if old else {}
     todo = [k for k in groups if old is None or old_prints.get(_key(k)) != respondent_prints[_key(k)]]
-    progress.start(len(todo))
     respondents: dict[tuple[str, str], Respondent] = {}
     cells: dict[tuple[str, str], list[Cell]] = {}
     if old is not None:
@@ -231,15 +322,19 @@ def update(
             if c.respondent_key in respondents:
                 cells.setdefault(c.respondent_key, []).append(c)
         report.removed = [r.key for r in old.respondents if r.key not in groups]
-    context = _Context(settings, store, proposals, params or AddressParams()) if todo else None
-    chunks = respondent_chunks(store.committed_chunks(), manifest) if todo else {}
+    part_store = None
+    if params is None:
+        part_store = PartStore(path.with_suffix(".parts"), _hash([summary_print, rarity_print]), writable=save)
+    context = _Context(settings, store, proposals, params or AddressParams(), rare, part_store) if todo else None
+    # The bar counts the respondents' documents (a part reused from the last update counts at once).
+    progress.start(sum(1 for k in todo for d, _ in groups[k]) if todo else 0)
     try:
         for key in todo:
-            respondents[key], cells[key] = context.compute(key, chunks.get(key, []))  # type: ignore[union-attr]
+            respondents[key], cells[key] = context.compute(key, groups[key], old is not None, progress)  # type: ignore[union-attr]
             report.recomputed.append(key)
-            progress.advance(f"{key[0]}, {key[1]}")
     finally:
         if context is not None:
+            report.documents_computed = context.computed
             context.close()
         progress.stop()
     order = list(groups)
@@ -250,6 +345,7 @@ def update(
         index_version=store.version(),
         meta={
             "summary_fingerprint": summary_print,
+            "rarity_fingerprint": rarity_print,
             "respondent_fingerprints": respondent_prints,
             "summary_doc_ids": summary_doc_ids(manifest),
             "method": "llm" if settings.llm_base_url else "lexicon+classifier",
@@ -257,6 +353,8 @@ def update(
     )
     if save:
         save_matrix(matrix, path)
+        if part_store is not None:
+            part_store.keep_only(part_store.name(k, d, h) for k, docs in groups.items() for d, h in docs)
     return matrix, report
 
 

@@ -357,7 +357,7 @@ def cell_for(
     """The cell from the sentences that address the proposal (none: ej_berört)."""
     chosen = [
         i
-        for i in np.argsort(-column)
+        for i in np.argsort(-column, kind="stable")
         if column[i] >= params.threshold
         and not respondent.sentences[i].heading_like
         and (column[i] >= params.bare_threshold or lexical_features(respondent.sentences[i].text)[:5].any())
@@ -438,16 +438,28 @@ def classifier_stances(
 def overall(respondent: RespondentText, model: StanceModel | None, scores: np.ndarray | None = None) -> tuple[str, str]:
     """The respondent's stance on the proposals as a whole: its first own sentence about "the
     proposals" with a cue, preferring one that addresses no single proposal."""
-    stance_of = classifier_stances(model, respondent)
-    candidates = [
-        i
+    return overall_choice(respondent, overall_candidates(respondent, scores), classifier_stances(model, respondent))
+
+
+def overall_candidates(respondent: RespondentText, scores: np.ndarray | None = None) -> list[tuple[int, bool]]:
+    """Sentences that may carry the overall stance (own, cued, about "the proposals"), each with
+    whether it addresses no single proposal."""
+    threshold = AddressParams().threshold
+    return [
+        (i, not (scores is not None and scores.size) or bool(scores[i].max() < threshold))
         for i, s in enumerate(respondent.sentences)
         if not s.heading_like and set(analyse(s.text)) & GENERAL and lexical_features(s.text)[:3].any() and own_words(s)
     ]
-    if scores is not None and scores.size:
-        general = [i for i in candidates if scores[i].max() < AddressParams().threshold]
-        candidates = general or candidates
-    if candidates:
-        s = respondent.sentences[candidates[0]]
-        return stance_of([s], [candidates[0]])[0][0], s.text
+
+
+def overall_choice(
+    respondent: RespondentText,
+    candidates: Sequence[tuple[int, bool]],
+    stance_of: Callable[[list[Sentence], list[int]], list[tuple[str, float]]],
+) -> tuple[str, str]:
+    general = [i for i, g in candidates if g]
+    chosen = general or [i for i, _ in candidates]
+    if chosen:
+        s = respondent.sentences[chosen[0]]
+        return stance_of([s], [chosen[0]])[0][0], s.text
     return "synpunkter" if respondent.sentences else "ej_berört", ""
