@@ -151,7 +151,7 @@ def gather(
     }
     return Evidence(
         values,
-        unknown=unknown,
+        unknown=unknown + _unknown_numbers(question, lexical.vocab),
         silent=non_speakers if (asks_stance and not r.speakers) else [],
         summary_organisation=summary_org,
         missing_kind=wanted.missing if wanted is not None else "",
@@ -240,3 +240,10 @@ def _spoken_by(hit: Hit, speakers: Sequence[Target]) -> bool:
 
 def _chunk_by(chunk: Chunk, speakers: Sequence[Target]) -> bool:
     return any(getattr(chunk, t.field) == t.value for t in speakers)
+
+
+def _unknown_numbers(question: str, vocabulary: frozenset[str]) -> list[str]:
+    """Numbers of four digits or more in the question (a year, an amount) that no document holds: not a
+    feature (it adds nothing the others miss), but the most specific words of a refusal."""
+    words = (w.strip("?.,!:;()") for w in question.split())
+    return [w for w in words if len(w) >= 4 and w.isdigit() and w not in vocabulary]
