@@ -245,5 +245,5 @@ def _chunk_by(chunk: Chunk, speakers: Sequence[Target]) -> bool:
 def _unknown_numbers(question: str, vocabulary: frozenset[str]) -> list[str]:
     """Numbers of four digits or more in the question (a year, an amount) that no document holds: not a
     feature (it adds nothing the others miss), but the most specific words of a refusal."""
-    words = (w.strip("?.,!:;()") for w in question.split())
-    return [w for w in words if len(w) >= 4 and w.isdigit() and w not in vocabulary]
+    tokens = (t.strip("?.,!:;()") for t in question.split())
+    return [t for t in tokens if len(t) >= 4 and t.isdigit() and t not in vocabulary]
