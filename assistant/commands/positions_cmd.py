@@ -25,7 +25,7 @@ from assistant.swedish import fold
 
 
 class RichProgress(ProgressHooks):
-    """One bar: respondents whose cells are computed."""
+    """One bar: the respondent documents whose part of the matrix is computed or read back."""
 
     def __init__(self, console: Console, label: str) -> None:
         self._bars = Progress(
