@@ -21,8 +21,6 @@ from assistant.answerability.model import (
     choose_threshold,
     cross_validated_probabilities,
     fit,
-    fit_logistic,
-    standardise,
 )
 from assistant.chain import Assistant
 from assistant.errors import RemissError
@@ -79,9 +77,8 @@ def leave_one_file_out(
         train, held = labels != name, labels == name
         oof = cross_validated_probabilities(x[train], y[train], l2=L2)
         threshold = choose_threshold(np.where(hard[train], 0.0, oof), y[train])
-        mean, scale = standardise(x[train])
-        weights, bias = fit_logistic((x[train] - mean) / scale, y[train], L2)
-        probabilities = 1.0 / (1.0 + np.exp(-(((x[held] - mean) / scale) @ weights + bias)))
+        model = fit(x[train], y[train], threshold, L2)
+        probabilities = np.array([model.probability(row) for row in x[held]])
         out[name] = summary(np.where(hard[held], 0.0, probabilities), y[held], threshold)
     keys = ("answer_rate", "abstention_recall", "accuracy", "auc")
     out["mean"] = {k: round(float(np.mean([out[n][k] for n in names])), 3) for k in keys}
