@@ -17,7 +17,7 @@ from fake_openai import FakeOpenAI, Reply
 
 from assistant.cli import main
 from assistant.indexing import ingest
-from assistant.positions.build import _Context, compute_proposals, update
+from assistant.positions.build import _Context, compute_proposals, rarity, update
 from assistant.positions.cells import AddressParams, address_scores, cell_for, classifier_stances, effective_scores
 from assistant.positions.evidence import RespondentText, Sentence, respondent_chunks
 from assistant.positions.llm_cells import LLMCellLabeller
@@ -210,7 +210,7 @@ def test_llm_labels_are_kept_only_with_a_verbatim_quote(corpus_settings: Setting
     store = Store(corpus_settings)
     proposals = compute_proposals(corpus_settings, store)
     lab = next(p for p in proposals if "policylab" in p.title.lower())
-    context = _Context(corpus_settings, store, proposals, AddressParams())
+    context = _Context(corpus_settings, store, proposals, AddressParams(), rarity(store))
     try:
         chunks = respondent_chunks(store.committed_chunks(), store.manifest())[CKS]
         text = context.respondent_text(CKS, chunks)

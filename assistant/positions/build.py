@@ -180,12 +180,11 @@ class _Context:
         store: Store,
         proposals: list[Proposal],
         params: AddressParams,
-        rare: Callable[[str], float] | str | None = "index",
+        rare: Callable[[str], float] | None,
         parts: PartStore | None = None,
     ) -> None:
-        """`rare`: the words' rarity ("index": read from the store's lexical index); `parts`: where
-        documents' parts are kept (None: computed, not kept)."""
-        rare = rarity(store) if rare == "index" else rare
+        """`rare`: the words' rarity (`rarity(store)`); `parts`: where documents' parts are kept
+        (None: computed, not kept)."""
         self.settings = settings
         self.store = store
         self.proposals = proposals
@@ -198,7 +197,7 @@ class _Context:
         self.profiles = profiles(
             proposals,
             lambda texts: self.cache.embed(queries, texts, settings.embed_batch_size)[0],  # type: ignore[arg-type]
-            rare,  # type: ignore[arg-type]
+            rare,
         )
         self.labeller = None
         if settings.llm_base_url:
