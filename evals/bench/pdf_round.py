@@ -135,8 +135,6 @@ def embedder_alone(settings: Any, console: Any) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
-    from assistant.settings import Settings
-
     parser = argparse.ArgumentParser(prog="python -m evals.bench.pdf_round", description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=150, help="PDFs in the round (default 150)")
     parser.add_argument("--pages", type=int, default=10, help="pages per PDF, ±2 (default 10)")
@@ -150,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(stderr=True)
     if args.embedder_alone_only:
-        return _embedder_alone_only(args.out, console, Settings)
+        return _embedder_alone_only(args.out, console)
     out = args.out or Path(tempfile.mkdtemp(prefix="remiss-pdf-round-"))
     corpus = out / "corpus"
     started = time.perf_counter()
@@ -158,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     generated_s = time.perf_counter() - started
     files = [layout.path for layout in layouts]
     pages = sum(layout.pages for layout in layouts)
-    settings = Settings(data_dir=out / "data", corpus_dir=corpus, embed_cache=out / "cache.sqlite")  # type: ignore[call-arg]
+    settings = _round_settings(out)
     load_before = os.getloadavg()[0]
     results: dict[str, Any] = {"docs": args.docs, "pages": pages}
     save = out / "results.json"
@@ -185,7 +183,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if not ingest["failed"] else 1
 
 
-def _embedder_alone_only(out: Path | None, console: Any, settings_type: Any) -> int:
+def _round_settings(out: Path) -> Any:
+    """A round's settings: its PDFs, index and embedding cache all inside `out`."""
+    from assistant.settings import Settings
+
+    return Settings(data_dir=out / "data", corpus_dir=out / "corpus", embed_cache=out / "cache.sqlite")  # type: ignore[call-arg]
+
+
+def _embedder_alone_only(out: Path | None, console: Any) -> int:
     """The last phase alone, for a round whose ingest finished but whose embedder-alone phase did not."""
     save = (out or Path(".")) / "results.json"
     if out is None or not save.is_file():
@@ -195,7 +200,7 @@ def _embedder_alone_only(out: Path | None, console: Any, settings_type: Any) -> 
     if "ingest" not in results:
         console.print(f"{save} har inga siffror från indexeringen; kör hela rundan först")
         return 2
-    settings = settings_type(data_dir=out / "data", corpus_dir=out / "corpus", embed_cache=out / "cache.sqlite")
+    settings = _round_settings(out)
     load_before = os.getloadavg()[0]
     results["embedder_alone"] = embedder_alone(settings, console)
     results.setdefault("load_average", [load_before, os.getloadavg()[0]])
