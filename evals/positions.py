@@ -3,7 +3,8 @@
 The gold names proposals by its own ids, each with an `anchor` (a verbatim line of the summary);
 a gold proposal is aligned to the computed proposal whose text contains the anchor, else to the
 one whose words overlap it most. Respondents align by organisation + body, normalised.
-`evals/positions_dev.json` is tuned on; `evals/positions_gold.json` is test and never tuned on.
+`evals/positions_dev.json` and `evals/positions_dev_blind.json` are tuned on; `evals/positions_gold.json`
+is test and never tuned on.
 
     python -m evals.positions [--gold FILE] [--json]
 """
@@ -30,6 +31,7 @@ from assistant.swedish import analyse, fold
 EVALS = Path(__file__).parent
 GOLD_PATH = EVALS / "positions_gold.json"  # test: report only, never tuned on
 DEV_PATH = EVALS / "positions_dev.json"  # development: written beside the code
+DEV_BLIND_PATH = EVALS / "positions_dev_blind.json"  # development: the former blind test gold
 MIN_OVERLAP = 0.3
 BASELINE_K = 6
 _LEXICON_TO_STANCE = {"positive": "tillstyrker", "critical": "avstyrker", "mixed": "tillstyrker_delvis"}

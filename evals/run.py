@@ -151,7 +151,8 @@ def print_positions(settings: Settings) -> None:
     """The remissammanställning's figures on its dev gold and, when present, its test gold."""
     from evals import positions
 
-    for path, label in ((positions.DEV_PATH, "dev"), (positions.GOLD_PATH, "test")):
+    golds = ((positions.DEV_PATH, "dev"), (positions.DEV_BLIND_PATH, "dev (blind)"), (positions.GOLD_PATH, "test"))
+    for path, label in golds:
         if path.is_file():
             try:
                 positions.print_figures(positions.evaluate(settings, path), label)
