@@ -95,6 +95,15 @@ class Session:
         self.page.locator("#send").click()
         return self.wait_for_answer(before)
 
+    def click_suggestion(self, question: str) -> str:
+        """Open "Kom igång", click the suggested question, wait until its answer is complete."""
+        before = len(self.bots())
+        self.page.get_by_role("tab", name="Kom igång").click()
+        suggestion = self.page.locator("button.suggestion", has_text=question)
+        suggestion.wait_for(state="visible")
+        suggestion.click()
+        return self.wait_for_answer(before)
+
     def choose(self, dropdown_id: str, option: str) -> None:
         """Pick `option` in a Gradio 6 dropdown: open it, type to filter, click the option."""
         field = self.page.locator(f"#{dropdown_id} input")
@@ -206,6 +215,34 @@ def test_suggested_question_is_asked_in_the_chat_tab(session: Session) -> None:
     assert answer.strip()
     assert "[1]" in answer
     assert session.card_summaries()
+
+
+def test_two_suggested_questions_in_a_row_are_each_answered_as_if_asked_alone(
+    session: Session, other_session: Session
+) -> None:
+    """A new manager clicks one suggestion after another: the second names its own body and
+    topic, so the first must not leak into its search."""
+    first, second = MALMO, "Vad anser Äldrenämnden om upphandling av äldreomsorg?"
+    alone = other_session.click_suggestion(second)
+    alone_cards = other_session.card_summaries()
+
+    session.click_suggestion(first)
+    assert all("Malmö" in s for s in session.card_summaries())
+    answer = session.click_suggestion(second)
+    assert session.users() == [first, second]
+    cards = session.card_summaries()
+    assert cards and all("Äldrenämnden" in s for s in cards), cards
+    assert cards == alone_cards
+    assert answer == alone
+
+
+def test_a_follow_up_that_needs_the_conversation_gets_it(session: Session) -> None:
+    """ "Och vad säger de om tillsynen?" names nobody: "de" is Malmö from the question before."""
+    session.ask(MALMO)
+    answer = session.ask("Och vad säger de om tillsynen?")
+    cards = session.card_summaries()
+    assert cards and all("Malmö" in s for s in cards), cards
+    assert "tillsyn" in answer.lower()
 
 
 # -- 5. feedback ----------------------------------------------------------------------------------
