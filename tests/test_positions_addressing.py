@@ -255,3 +255,18 @@ def test_modal_verbs_and_function_words_name_no_proposal() -> None:
     said = _respondent(("Nämnden anser särskilt att man bör arbeta inom och genom befintliga strukturer.", "Övrigt"))
     matched = address_scores(said, PROFILES, AddressParams()).matched[0]
     assert not any(set(analyse("bör inom genom särskilt")) & words for words in matched)
+
+
+def test_a_sentence_with_a_stance_addresses_the_proposal_it_matches_best_in_its_own_words() -> None:
+    """A respondent's stance sentence that names the subject in its own words scores below the
+    threshold; it still speaks of the proposal it matches best, but a sentence without a stance
+    cue does not."""
+    params = AddressParams(best_threshold=0.35)
+    analys = _column(TILLSYN, "analys")
+    said = _respondent(("Nämnden välkomnar att kommunerna stärker sin analyskapacitet.", "Styrning"))
+    raw = address_scores(said, PROFILES, params).scores[0]
+    assert params.best_threshold <= raw[analys] < params.threshold
+    assert _scores(said, params)[0][analys] >= params.threshold
+    assert _scores(said, AddressParams(best_threshold=params.threshold))[0][analys] < params.threshold
+    plain = _respondent(("Kommunerna stärker sin analyskapacitet.", "Styrning"))
+    assert _scores(plain, params)[0][analys] < params.threshold

@@ -66,6 +66,8 @@ class AddressParams:
     bare_threshold: float = 0.8  # a sentence without any stance cue must address the proposal this surely
     hedge_next: bool = True  # support followed at once by a reservation ("samtidigt", "dock") is conditional
     hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
+    best_threshold: float = 0.45  # a cued own sentence addresses the proposal it matches best from this score
+    best_margin: float = 1.2  # ... when that proposal scores this many times the next best
 
 
 @dataclass
@@ -344,6 +346,12 @@ def effective_scores(
             if addressing.section is not None:
                 keep |= addressing.section[i] >= params.named_share
             out[i] = np.where(keep, out[i], 0.0)
+        # A sentence with a stance of its own speaks of the proposal it matches best, even in its own words.
+        if cued[i] and own[i] and out[i].size and params.best_threshold < params.threshold:
+            order = np.argsort(-out[i])
+            top, second = out[i, order[0]], (out[i, order[1]] if out[i].size > 1 else 0.0)
+            if params.best_threshold <= top < params.threshold and top >= params.best_margin * second:
+                out[i, order[0]] = params.threshold
     return out
 
 
