@@ -322,3 +322,19 @@ def test_a_sentence_without_a_stance_cue_must_address_the_proposal_surely() -> N
     cued = _respondent("Nämnden anser att ett policylabb kan bidra med kunskap.")
     assert cell_for(cued, _proposal(), np.array([weak]), say, params).stance != "ej_berört"
     assert cell_for(bare, _proposal(), np.array([params.bare_threshold]), say, params).stance != "ej_berört"
+
+
+def test_a_qualified_stance_on_the_proposals_as_a_whole_is_support_for_one_it_names() -> None:
+    """ "Instämmer i huvudsak i förslagen, t.ex. …" qualifies the whole: for a proposal it lists it is
+    support; a reservation in the sentence itself ("men", "dock") still makes it conditional."""
+    partly = lambda sentences, rows: [("tillstyrker_delvis", 0.8) for _ in sentences]  # noqa: E731
+    whole = _respondent(
+        "Nämnden instämmer i huvudsak i delegationens förslag, t.ex. att ett nationellt policylabb inrättas."
+    )
+    assert cell_for(whole, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker"
+    off = AddressParams(general_support=False)
+    assert cell_for(whole, _proposal(), np.array([1.0]), partly, off).stance == "tillstyrker_delvis"
+    reserved = _respondent("Nämnden instämmer i förslagen om ett nationellt policylabb men vill betona resurserna.")
+    assert cell_for(reserved, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker_delvis"
+    specific = _respondent("Nämnden stödjer ett nationellt policylabb om det får resurser.")
+    assert cell_for(specific, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker_delvis"

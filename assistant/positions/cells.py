@@ -68,6 +68,7 @@ class AddressParams:
     hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
     best_threshold: float = 0.45  # a cued own sentence addresses the proposal it matches best from this score
     best_margin: float = 1.2  # ... when that proposal scores this many times the next best
+    general_support: bool = True  # a qualified stance on the proposals as a whole is support for one it names
 
 
 @dataclass
@@ -86,6 +87,7 @@ class ProposalProfile:
 
 
 PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
+GENERAL_STANCE_WORDS = PROPOSAL_WORDS | frozenset(analyse("bedömningar bedömningarna"))
 KIND_WORDS = {"förslag": frozenset(analyse("förslag")), "rekommendation": frozenset(analyse("rekommendation"))}
 
 
@@ -376,6 +378,8 @@ def cell_for(
     cued = [i for i in chosen[:8] if lexical_features(respondent.sentences[i].text)[:4].any()]
     picked = (cued + [i for i in chosen if i not in cued])[: params.max_quotes]
     labels = stance_of([respondent.sentences[i] for i in picked], picked)
+    if params.general_support:
+        labels = [of_the_whole(respondent.sentences[i].text, label) for i, label in zip(picked, labels, strict=True)]
     stance, confidence = combine(labels)
     if params.hedge_downgrade and stance == "tillstyrker" and any(hedged(respondent.sentences[i].text) for i in picked):
         stance = "tillstyrker_delvis"
@@ -398,6 +402,20 @@ def cell_for(
         quotes,
         "lexicon+classifier",
     )
+
+
+def of_the_whole(text: str, label: tuple[str, float]) -> tuple[str, float]:
+    """A sentence about the proposals as a whole ("instämmer i huvudsak i förslagen, t.ex. …") qualifies
+    the whole; for one proposal it names it is support, unless it holds an explicit hedge or opposition."""
+    if label[0] != "tillstyrker_delvis" or not set(analyse(text)) & GENERAL_STANCE_WORDS:
+        return label
+    support, negated, oppose, *_ = lexical_features(text)
+    qualified = negated or oppose or hedged(text) or _CONTRAST.search(text)
+    return ("tillstyrker", label[1]) if support and not qualified else label
+
+
+# A reservation said in the sentence itself ("… men vill betona", "samtidigt") qualifies every proposal it names.
+_CONTRAST = re.compile(r"\b(?:men|dock|samtidigt|emellertid|även om|förutsatt|under förutsättning)\b", re.IGNORECASE)
 
 
 _RESERVATION = re.compile(r"^(?:\S+\s+){0,6}?(?:dock|samtidigt|emellertid|däremot)\b", re.IGNORECASE)
