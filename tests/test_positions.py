@@ -338,3 +338,26 @@ def test_a_qualified_stance_on_the_proposals_as_a_whole_is_support_for_one_it_na
     assert cell_for(reserved, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker_delvis"
     specific = _respondent("Nämnden stödjer ett nationellt policylabb om det får resurser.")
     assert cell_for(specific, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker_delvis"
+
+
+def test_under_the_proposals_own_section_heading_a_sentence_needs_no_cue() -> None:
+    """A respondent answering under the inquiry's heading ("Försök") speaks of that section's proposal
+    it matches best, cue or not; elsewhere, or a heading's bare words, it must match surely."""
+    say = lambda sentences, rows: [("synpunkter", 0.6) for _ in sentences]  # noqa: E731
+    params = AddressParams()
+    weak = np.array([(params.threshold + params.bare_threshold) / 2])
+    text = "Största utmaningen med ett labb är att få det att fungera i vardagen."
+
+    def under(heading: str, said: str = text) -> RespondentText:
+        sentence = Sentence(said, "svar", 0, len(said), 1, "Yttrande", f"Yttrande > {heading}", False)
+        return RespondentText("Malmö stad", "Nämnden", ("svar",), [sentence], np.eye(1, 4))
+
+    assert cell_for(under("Försök"), _proposal(), weak, say, params, weak).stance == "synpunkter"
+    assert cell_for(under("Försök"), _proposal(), weak, say, params).stance == "ej_berört"  # best unknown
+    assert cell_for(under("Försök"), _proposal(), weak, say, params, weak + 0.1).stance == "ej_berört"  # not its best
+    assert cell_for(under("Ekonomi"), _proposal(), weak, say, params, weak).stance == "ej_berört"
+    heading = under("Försök", "3. Testa och pröva nya lösningar genom försök")
+    assert cell_for(heading, _proposal(), weak, say, params, weak).stance == "ej_berört"
+    assert (
+        cell_for(under("Försök"), _proposal(), weak, say, AddressParams(headed_bare=False), weak).stance == "ej_berört"
+    )

@@ -40,7 +40,7 @@ from assistant.swedish import analyse
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
-METHOD_VERSION = 7  # raise when the computation changes, so stored matrices are recomputed
+METHOD_VERSION = 8  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:
@@ -254,7 +254,8 @@ class _Context:
         text = self.respondent_text(key, chunks)
         scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params, self.profiles)
         stance_of = classifier_stances(self.model, text)
-        cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
+        best = scores.max(axis=1, initial=0.0)
+        cells = [cell_for(text, p, scores[:, j], stance_of, self.params, best) for j, p in enumerate(self.proposals)]
         cells = [
             self.labeller.relabel(text, p, scores[:, j], cell)  # type: ignore[union-attr]
             for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))

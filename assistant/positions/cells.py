@@ -68,6 +68,7 @@ class AddressParams:
     hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
     best_threshold: float = 0.45  # a cued own sentence addresses the proposal it matches best from this score
     best_margin: float = 1.2  # ... when that proposal scores this many times the next best
+    headed_bare: bool = True  # under a heading naming the proposal's section, a sentence needs no cue
     general_support: bool = True  # a qualified stance on the proposals as a whole is support for one it names
 
 
@@ -284,6 +285,13 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     return Addressing(scores + params.section_weight * section + beneath, matched, named, section)
 
 
+def under_section(s: Sentence, proposal: Proposal, params: AddressParams) -> bool:
+    """Does the sentence stand under a heading that names the proposal's section of the summary (the
+    respondent answering the inquiry under its own headings)?"""
+    wanted = {t for t in analyse(proposal.section.rsplit(">", 1)[-1]) if t not in GENERAL and len(t) > 2}
+    return bool(wanted) and len(wanted & heading_terms(s)) >= params.named_share * len(wanted)
+
+
 def own_words(s: Sentence) -> bool:
     """Is this the respondent's own view (not a restatement of the inquiry, not the case's background)?"""
     if _BACKGROUND.search(s.section.rsplit(">", 1)[-1].strip()) or _BACKGROUND.search(s.section):
@@ -363,14 +371,27 @@ def cell_for(
     column: np.ndarray,
     stance_of: Callable[[list[Sentence], list[int]], list[tuple[str, float]]],
     params: AddressParams,
+    row_best: np.ndarray | None = None,
 ) -> Cell:
-    """The cell from the sentences that address the proposal (none: ej_berört)."""
+    """The cell from the sentences that address the proposal (none: ej_berört). `row_best`: each
+    sentence's best score over the proposals (a sentence without a cue under the proposal's section
+    heading addresses the proposal it matches best)."""
     chosen = [
         i
         for i in np.argsort(-column, kind="stable")
         if column[i] >= params.threshold
         and not respondent.sentences[i].heading_like
-        and (column[i] >= params.bare_threshold or lexical_features(respondent.sentences[i].text)[:5].any())
+        and (
+            column[i] >= params.bare_threshold
+            or lexical_features(respondent.sentences[i].text)[:5].any()
+            or (
+                params.headed_bare
+                and row_best is not None
+                and column[i] >= row_best[i]
+                and respondent.sentences[i].text.rstrip().endswith((".", "!", "?"))  # a heading's words say nothing
+                and under_section(respondent.sentences[i], proposal, params)
+            )
+        )
     ]
     if not chosen:
         return Cell(proposal.id, respondent.organisation, respondent.body, "ej_berört", 0.6, (), "lexicon+classifier")
