@@ -270,3 +270,21 @@ def test_a_sentence_with_a_stance_addresses_the_proposal_it_matches_best_in_its_
     assert _scores(said, AddressParams(best_threshold=params.threshold))[0][analys] < params.threshold
     plain = _respondent(("Kommunerna stärker sin analyskapacitet.", "Styrning"))
     assert _scores(plain, params)[0][analys] < params.threshold
+
+
+def test_a_restatement_hands_its_proposal_to_a_stance_sentence_naming_another_less_strongly() -> None:
+    """ "Delegationen föreslår … policylabb." then "Nämnden välkomnar att indikatorer ses över.": the
+    welcome also answers the restated policylabb, as the second names its own proposal less strongly;
+    without the rule only a restated proposal below the threshold would be handed over."""
+    said = _respondent(
+        ("Delegationen föreslår att regeringen ska inrätta ett nationellt policylabb för försök.", "Försök"),
+        ("Nämnden välkomnar att indikatorer ses över.", "Försök"),
+    )
+    params = AddressParams()
+    raw = address_scores(said, PROFILES, params).scores
+    lab, analys = _column(TILLSYN, "policylabb"), _column(TILLSYN, "analys")
+    assert params.threshold <= raw[1, analys] < params.carry * raw[0, lab]
+    scores = _scores(said)
+    assert scores[0, lab] == 0.0  # the restatement is no view of the respondent
+    assert scores[1, lab] >= params.threshold and scores[1, analys] >= params.threshold
+    assert _scores(said, AddressParams(carry_over_weaker=False))[1, lab] < params.threshold

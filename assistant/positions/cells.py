@@ -53,6 +53,7 @@ class AddressParams:
     section_weight: float = 0.6
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
+    carry_over_weaker: bool = True  # ... also to a stance sentence that names another proposal less strongly
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
     part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
     heading_weight: float = 0.3  # a sentence under a heading that names a proposal's section leans to its proposals
@@ -327,7 +328,13 @@ def effective_scores(
         nxt = sentences[i + 1]
         same_place = nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section
         # ... unless that sentence names a proposal of its own: then it speaks of that one.
-        names_own = raw[i + 1].max(initial=0.0) >= params.threshold
+        # (A weaker name of its own, a word shared with another proposal, does not outweigh what was restated.)
+        floor = (
+            max(params.threshold, params.carry * raw[i].max(initial=0.0))
+            if params.carry_over_weaker
+            else params.threshold
+        )
+        names_own = raw[i + 1].max(initial=0.0) >= floor
         if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]) and not names_own:
             eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
     out = eff.copy()
