@@ -361,3 +361,16 @@ def test_under_the_proposals_own_section_heading_a_sentence_needs_no_cue() -> No
     assert (
         cell_for(under("Försök"), _proposal(), weak, say, AddressParams(headed_bare=False), weak).stance == "ej_berört"
     )
+
+
+def test_a_respondent_calling_for_what_the_proposal_asks_supports_it() -> None:
+    """ "Nämnden anser att ett policylabb behövs" read as a comment is support; a call with a hedge, a
+    description of its own practice, or the rule switched off stays a comment."""
+    say = lambda sentences, rows: [("synpunkter", 0.6) for _ in sentences]  # noqa: E731
+    calls = _respondent("Nämnden anser att ett nationellt policylabb behöver inrättas snarast.")
+    assert cell_for(calls, _proposal(), np.array([1.0]), say, AddressParams()).stance == "tillstyrker"
+    assert cell_for(calls, _proposal(), np.array([1.0]), say, AddressParams(endorse=False)).stance == "synpunkter"
+    hedged = _respondent("Nämnden anser dock att ett nationellt policylabb behöver utredas mer.")
+    assert cell_for(hedged, _proposal(), np.array([1.0]), say, AddressParams()).stance == "synpunkter"
+    practice = _respondent("Nämnden har redan ett eget labb för försök med nya arbetssätt.")
+    assert cell_for(practice, _proposal(), np.array([1.0]), say, AddressParams()).stance == "synpunkter"

@@ -70,6 +70,9 @@ class AddressParams:
     best_threshold: float = 0.45  # a cued own sentence addresses the proposal it matches best from this score
     best_margin: float = 1.2  # ... when that proposal scores this many times the next best
     headed_bare: bool = True  # under a heading naming the proposal's section, a sentence needs no cue
+    endorse: bool = (
+        True  # a cell of comments whose respondent itself calls for the thing ("anser att … behöver") supports it
+    )
     general_support: bool = True  # a qualified stance on the proposals as a whole is support for one it names
 
 
@@ -409,6 +412,8 @@ def cell_for(
     if params.general_support:
         labels = [of_the_whole(respondent.sentences[i].text, label) for i, label in zip(picked, labels, strict=True)]
     stance, confidence = combine(labels)
+    if params.endorse and stance == "synpunkter" and any(endorses(respondent.sentences[i].text) for i in picked):
+        stance = "tillstyrker"
     if params.hedge_downgrade and stance == "tillstyrker" and any(hedged(respondent.sentences[i].text) for i in picked):
         stance = "tillstyrker_delvis"
     elif params.hedge_next and stance == "tillstyrker":
@@ -430,6 +435,22 @@ def cell_for(
         quotes,
         "lexicon+classifier",
     )
+
+
+_OPINION = re.compile(r"\b(?:anser|menar|bedömer|delar|instämmer|ser)\b", re.IGNORECASE)
+_NORMATIVE = re.compile(
+    r"\b(?:behöver|bör|måste|viktigt|väsentlig|självklart|centralt|av stor vikt|en förutsättning för)\b", re.IGNORECASE
+)
+
+
+def endorses(text: str) -> bool:
+    """Does the respondent say in its own voice that something is needed ("anser att … behöver …",
+    "anser det som självklart att …"), with no opposition or hedge? Beside a proposal that asks for
+    it, that is support, not a comment."""
+    _, negated, oppose, *_ = lexical_features(text)
+    if negated or oppose or hedged(text) or _CONTRAST.search(text):
+        return False
+    return bool(_NORMATIVE.search(text)) and bool(_OPINION.search(text))
 
 
 def of_the_whole(text: str, label: tuple[str, float]) -> tuple[str, float]:
