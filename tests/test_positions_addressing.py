@@ -11,6 +11,7 @@ from assistant.positions.cells import (
     address_scores,
     cell_for,
     effective_scores,
+    own_words,
     profiles,
     quotes_proposal,
 )
@@ -288,3 +289,18 @@ def test_a_restatement_hands_its_proposal_to_a_stance_sentence_naming_another_le
     assert scores[0, lab] == 0.0  # the restatement is no view of the respondent
     assert scores[1, lab] >= params.threshold and scores[1, analys] >= params.threshold
     assert _scores(said, AddressParams(carry_over_weaker=False))[1, lab] < params.threshold
+
+
+def test_a_reference_to_what_is_proposed_is_the_respondents_own_voice() -> None:
+    """ "… en förändring i den riktning som föreslås …" refers to the proposal inside the respondent's
+    own reservation; "Det föreslås att …" restates it."""
+    own = _respondent(
+        (
+            "Förvaltningen vill samtidigt framhålla att en förändring av tillsynen i den riktning som "
+            "föreslås inte får göra det svårare att stänga dåliga skolor.",
+            "Tillsyn",
+        )
+    )
+    assert own_words(own.sentences[0])
+    restated = _respondent(("Det föreslås att tillsynen ska bli mer situationsanpassad.", "Tillsyn"))
+    assert not own_words(restated.sentences[0])
