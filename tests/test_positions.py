@@ -374,3 +374,21 @@ def test_a_respondent_calling_for_what_the_proposal_asks_supports_it() -> None:
     assert cell_for(hedged, _proposal(), np.array([1.0]), say, AddressParams()).stance == "synpunkter"
     practice = _respondent("Nämnden har redan ett eget labb för försök med nya arbetssätt.")
     assert cell_for(practice, _proposal(), np.array([1.0]), say, AddressParams()).stance == "synpunkter"
+
+
+def test_one_documents_chunks_are_read_from_chroma_alone(corpus_settings: Settings) -> None:
+    """When the lexical index lags, the matrix reads a document's chunks from Chroma by its id and
+    hash: the same chunks as the whole collection holds for it, and none for an unknown document."""
+    store = Store(corpus_settings)
+    doc_id = next(d for d in store.manifest() if d.startswith("cks-"))
+    whole = [c for c in store.committed_chunks() if c.doc_id == doc_id]
+    alone = store.committed_document_chunks(doc_id)
+    assert whole and [(c.id, c.start, c.text) for c in alone] == [(c.id, c.start, c.text) for c in whole]
+    assert store.committed_document_chunks("finns-inte") == []
+    context = _Context(corpus_settings, store, [], AddressParams(), rarity(store))
+    try:
+        assert [c.id for c in context.chunks_of(CKS, doc_id)] == [
+            c.id for c in whole if (c.organisation, c.body) == CKS
+        ]
+    finally:
+        context.close()

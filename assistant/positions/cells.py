@@ -138,7 +138,7 @@ def _sentences(text: str) -> list[str]:
     return [t for t in re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text.strip()) if t] if text else []
 
 
-def _key_text(p: Proposal) -> str:
+def key_text(p: Proposal) -> str:
     """What names a proposal: its title and its text's first sentence (a bullet's title is cut short)."""
     first = _sentences(p.text)[0] if p.text else ""
     return f"{p.title} {first}" if first and first not in p.title else p.title
@@ -166,7 +166,7 @@ def profiles(
     out = []
     for p, vector, ts in zip(proposals, vectors, pieces, strict=True):
         own_pieces = [np.asarray(next(piece_vectors), dtype=np.float32) for _ in ts]
-        title = {t: idf(t) for t in analyse(_key_text(p)) if t not in GENERAL and len(t) > 2}
+        title = {t: idf(t) for t in analyse(key_text(p)) if t not in GENERAL and len(t) > 2}
         text = {t: 0.3 * idf(t) for t in analyse(p.text) if t not in GENERAL and len(t) > 2 and t not in title}
         section = {t: idf(t) for t in analyse(p.section) if t not in GENERAL and len(t) > 2}
         v = np.asarray(vector, dtype=np.float32)
