@@ -292,7 +292,7 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
 def under_section(s: Sentence, proposal: Proposal, params: AddressParams) -> bool:
     """Does the sentence stand under a heading that names the proposal's section of the summary (the
     respondent answering the inquiry under its own headings)?"""
-    wanted = {t for t in analyse(proposal.section.rsplit(">", 1)[-1]) if t not in GENERAL and len(t) > 2}
+    wanted = {t for t in _heading_terms(proposal.section) if t not in GENERAL and len(t) > 2}
     return bool(wanted) and len(wanted & heading_terms(s)) >= params.named_share * len(wanted)
 
 
