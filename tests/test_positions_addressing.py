@@ -304,3 +304,7 @@ def test_a_reference_to_what_is_proposed_is_the_respondents_own_voice() -> None:
     assert own_words(own.sentences[0])
     restated = _respondent(("Det föreslås att tillsynen ska bli mer situationsanpassad.", "Tillsyn"))
     assert not own_words(restated.sentences[0])
+    history = _respondent(
+        ("I juni 2016 tillsatte regeringen delegationen som fick i uppdrag att analysera.", "Ärendet")
+    )
+    assert not own_words(history.sentences[0])

@@ -27,7 +27,8 @@ from assistant.swedish import analyse
 _RESTATES = re.compile(
     r"^(?:[-•]\s*)?(?:(?:tillits)?delegationen|utredningen|utredarna|betänkandet|regeringen föreslås|"
     r"i (?:kapitel|huvudbetänkandet|delbetänkandet|betänkandet|utredningen)|under (?:bland annat )?kapitel)\b|"
-    r"(?<!som )\b(?:föreslås|rekommenderas)\b",  # "i den riktning som föreslås" refers to it, restates nothing
+    r"(?<!som )\b(?:föreslås|rekommenderas)\b|"  # "i den riktning som föreslås" refers to it, restates nothing
+    r"\b(?:tillsatte regeringen|regeringen tillsatte)\b",  # the inquiry's history
     re.IGNORECASE,
 )
 # Sections that tell the case's background (what was sent, to whom), not the respondent's view.
