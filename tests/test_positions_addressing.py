@@ -308,3 +308,16 @@ def test_a_reference_to_what_is_proposed_is_the_respondents_own_voice() -> None:
         ("I juni 2016 tillsatte regeringen delegationen som fick i uppdrag att analysera.", "Ärendet")
     )
     assert not own_words(history.sentences[0])
+
+
+def test_a_list_of_attachments_hands_no_topic_to_the_sentence_after_it() -> None:
+    """ "Bilagor 1. … policylabb …" then "Nämnden tillstyrker föredragandens förslag.": the support is
+    of the decision, not of the policylabb the attachments list names."""
+    said = _respondent(
+        ("Bilagor 1. Regeringen ska inrätta ett nationellt policylabb (SOU 2018:47)", "Beslut"),
+        ("Nämnden tillstyrker föredragandens förslag.", "Beslut"),
+    )
+    lab = _column(TILLSYN, "policylabb")
+    carried = _scores(said, AddressParams(background_carries=True))
+    assert carried[1, lab] >= AddressParams().threshold  # what the rule prevents
+    assert _scores(said)[1, lab] < AddressParams().threshold

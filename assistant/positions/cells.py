@@ -54,6 +54,7 @@ class AddressParams:
     section_weight: float = 0.6
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
+    background_carries: bool = False  # a background sentence (an attachments list) hands its topic on too
     carry_over_weaker: bool = True  # ... also to a stance sentence that names another proposal less strongly
     rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
     part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
@@ -297,9 +298,19 @@ def under_section(s: Sentence, proposal: Proposal, params: AddressParams) -> boo
     return bool(wanted) and len(wanted & heading_terms(s)) >= params.named_share * len(wanted)
 
 
+def background(s: Sentence) -> bool:
+    """Does the sentence tell the case's background (its section, or a list of attachments naming
+    the reports) rather than speak of the matter?"""
+    section = s.section.rsplit(">", 1)[-1].strip()
+    return bool(_BACKGROUND.search(section) or _BACKGROUND.search(s.section) or _ATTACHMENTS.match(s.text))
+
+
+_ATTACHMENTS = re.compile(r"\s*bilagor?\b", re.IGNORECASE)
+
+
 def own_words(s: Sentence) -> bool:
     """Is this the respondent's own view (not a restatement of the inquiry, not the case's background)?"""
-    if _BACKGROUND.search(s.section.rsplit(">", 1)[-1].strip()) or _BACKGROUND.search(s.section):
+    if background(s):
         return False
     return not _RESTATES.search(s.text) or bool(lexical_features(s.text)[:3].any())
 
@@ -339,7 +350,8 @@ def effective_scores(
             else params.threshold
         )
         names_own = raw[i + 1].max(initial=0.0) >= floor
-        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]) and not names_own:
+        told = params.background_carries or not background(sentences[i])  # background hands on no topic
+        if same_place and told and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]) and not names_own:
             eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
     out = eff.copy()
     sections = [p.proposal.section for p in profs] if profs else []
