@@ -40,7 +40,7 @@ from assistant.swedish import analyse
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
-METHOD_VERSION = 13  # raise when the computation changes, so stored matrices are recomputed
+METHOD_VERSION = 14  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:

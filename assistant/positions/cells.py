@@ -56,7 +56,7 @@ class AddressParams:
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
     background_carries: bool = False  # a background sentence (an attachments list) hands its topic on too
     carry_over_weaker: bool = True  # ... also to a stance sentence that names another proposal less strongly
-    rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
+    rival_ratio: float = 0.5  # without shared words, a sentence addresses proposals scoring this share of its best
     part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
     heading_weight: float = 0.3  # a sentence under a heading that names a proposal's section leans to its proposals
     copied_share: float = 0.8  # share of a sentence's terms in one proposal sentence that makes it a copy
