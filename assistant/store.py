@@ -572,6 +572,23 @@ class Store:
         ]
         return sorted(chunks, key=lambda c: (c.doc_id, c.start))
 
+    def committed_document_chunks(self, doc_id: str) -> list[Chunk]:
+        """One committed document's chunks, in order, read from Chroma by its id and hash (not the
+        whole collection): for a reader whose lexical index lags behind the manifest."""
+        entry = self.manifest().get(doc_id)
+        if entry is None:
+            return []
+        got = self._read(
+            lambda h: h.chunks.get(
+                where={"$and": [{"doc_id": doc_id}, {"doc_hash": entry.doc_hash}]}, include=["documents", "metadatas"]
+            )
+        )
+        chunks = [
+            Chunk.from_metadata(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+        ]
+        return sorted(chunks, key=lambda c: c.start)
+
     def chunk_count(self) -> int:
         self.manifest()
         return self._manifest.chunks

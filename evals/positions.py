@@ -6,7 +6,7 @@ one whose words overlap it most. Respondents align by organisation + body, norma
 `evals/positions_dev.json` and `evals/positions_dev_blind.json` are tuned on; `evals/positions_gold.json`
 is test and never tuned on.
 
-    python -m evals.positions [--gold FILE] [--json]
+    python -m evals.positions [--gold FILE] [--json] [--cells]
 """
 
 from __future__ import annotations
@@ -197,6 +197,7 @@ def evaluate(settings: Settings, gold_path: Path, matrix: PositionMatrix | None 
         "matrix": ours.figures,
         "confusion": ours.confusion,
         "alignment": alignment,
+        "disagreements": disagreements(gold, matrix, alignment),
     }
     overall = {respondent_key(*r.key): r.overall_stance for r in matrix.respondents}
     pairs = [
@@ -206,6 +207,49 @@ def evaluate(settings: Settings, gold_path: Path, matrix: PositionMatrix | None 
     if baseline:
         result["baseline"] = score(gold, baseline_predictor(settings, store, matrix.proposals), alignment).figures
     return result
+
+
+def disagreements(gold: dict, matrix: PositionMatrix, alignment: dict[str, str]) -> list[dict]:
+    """The gold cells the matrix reads otherwise: both stances, the gold's quotes and the matrix's
+    (what reading the errors cell by cell needs)."""
+    keys = {respondent_key(*r.key): r.key for r in matrix.respondents}
+    cells = {(c.proposal_id, c.respondent_key): c for c in matrix.cells}
+    out = []
+    for g in gold["cells"]:
+        mine = alignment.get(g["proposal"])
+        key = keys.get(respondent_key(g["organisation"], g["body"]))
+        cell = cells.get((mine, key)) if mine and key else None
+        predicted = cell.stance if cell else "ej_berört"
+        if predicted != g["stance"]:
+            out.append(
+                {
+                    "proposal": g["proposal"],
+                    "computed_proposal": mine,
+                    "respondent": f"{g['organisation']}, {g['body']}",
+                    "gold": g["stance"],
+                    "matrix": predicted,
+                    "gold_quotes": g.get("quotes", []),
+                    "matrix_quotes": [q.text for q in cell.quotes] if cell else [],
+                    "note": g.get("note", ""),
+                }
+            )
+    return out
+
+
+def print_disagreements(rows: list[dict]) -> None:
+    for row in rows:
+        where = f"[{row['proposal']} -> {row['computed_proposal']}] {row['respondent']}"
+        print(f"\n{where}: gold {row['gold']}, matris {row['matrix']}")
+        for q in row["gold_quotes"]:
+            print(f"    gold:   {' '.join(q.split())[:200]}")
+        for q in row["matrix_quotes"]:
+            print(f"    matris: {' '.join(q.split())[:200]}")
+
+
+def print_confusion(confusion: dict[str, dict[str, int]]) -> None:
+    print("  " + "gold / matris".ljust(20) + "".join(f"{s[:12]:>13}" for s in STANCES))
+    for g in STANCES:
+        print(f"  {g:<20}" + "".join(f"{confusion[g][p]:>13}" for p in STANCES))
 
 
 def print_figures(result: dict, label: str) -> None:
@@ -228,12 +272,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Score the position matrix against a gold file.")
     parser.add_argument("--gold", type=Path, default=DEV_PATH)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cells", action="store_true", help="print the confusion matrix and every cell read otherwise")
     args = parser.parse_args(argv)
     result = evaluate(load_settings(), args.gold)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
         print_figures(result, "test" if args.gold.resolve() == GOLD_PATH.resolve() else "dev")
+        if args.cells:
+            print_confusion(result["confusion"])
+            print_disagreements(result["disagreements"])
     return 0
 
 

@@ -22,7 +22,12 @@ from assistant.settings import Settings, load_settings
 from assistant.store import Store
 from evals.positions import DEV_PATH, align_proposals, load_gold, matrix_predictor, respondent_key, score
 
-GRID = {"threshold": (0.5, 0.6, 0.7), "bare_threshold": (0.7, 0.8, 0.9)}
+GRID = {
+    "threshold": (0.5, 0.6, 0.7),
+    "bare_threshold": (0.7, 0.8, 0.9),
+    "best_threshold": (0.45, 0.6),
+    "rival_ratio": (0.5, 0.7),
+}
 OBJECTIVE = "macro_f1"
 
 

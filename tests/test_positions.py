@@ -322,3 +322,73 @@ def test_a_sentence_without_a_stance_cue_must_address_the_proposal_surely() -> N
     cued = _respondent("Nämnden anser att ett policylabb kan bidra med kunskap.")
     assert cell_for(cued, _proposal(), np.array([weak]), say, params).stance != "ej_berört"
     assert cell_for(bare, _proposal(), np.array([params.bare_threshold]), say, params).stance != "ej_berört"
+
+
+def test_a_qualified_stance_on_the_proposals_as_a_whole_is_support_for_one_it_names() -> None:
+    """ "Instämmer i huvudsak i förslagen, t.ex. …" qualifies the whole: for a proposal it lists it is
+    support; a reservation in the sentence itself ("men", "dock") still makes it conditional."""
+    partly = lambda sentences, rows: [("tillstyrker_delvis", 0.8) for _ in sentences]  # noqa: E731
+    whole = _respondent(
+        "Nämnden instämmer i huvudsak i delegationens förslag, t.ex. att ett nationellt policylabb inrättas."
+    )
+    assert cell_for(whole, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker"
+    off = AddressParams(general_support=False)
+    assert cell_for(whole, _proposal(), np.array([1.0]), partly, off).stance == "tillstyrker_delvis"
+    reserved = _respondent("Nämnden instämmer i förslagen om ett nationellt policylabb men vill betona resurserna.")
+    assert cell_for(reserved, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker_delvis"
+    specific = _respondent("Nämnden stödjer ett nationellt policylabb om det får resurser.")
+    assert cell_for(specific, _proposal(), np.array([1.0]), partly, AddressParams()).stance == "tillstyrker_delvis"
+
+
+def test_under_the_proposals_own_section_heading_a_sentence_needs_no_cue() -> None:
+    """A respondent answering under the inquiry's heading ("Försök") speaks of that section's proposal
+    it matches best, cue or not; elsewhere, or a heading's bare words, it must match surely."""
+    say = lambda sentences, rows: [("synpunkter", 0.6) for _ in sentences]  # noqa: E731
+    params = AddressParams()
+    weak = np.array([(params.threshold + params.bare_threshold) / 2])
+    text = "Största utmaningen med ett labb är att få det att fungera i vardagen."
+
+    def under(heading: str, said: str = text) -> RespondentText:
+        sentence = Sentence(said, "svar", 0, len(said), 1, "Yttrande", f"Yttrande > {heading}", False)
+        return RespondentText("Malmö stad", "Nämnden", ("svar",), [sentence], np.eye(1, 4))
+
+    assert cell_for(under("Försök"), _proposal(), weak, say, params, weak).stance == "synpunkter"
+    assert cell_for(under("Försök"), _proposal(), weak, say, params).stance == "ej_berört"  # best unknown
+    assert cell_for(under("Försök"), _proposal(), weak, say, params, weak + 0.1).stance == "ej_berört"  # not its best
+    assert cell_for(under("Ekonomi"), _proposal(), weak, say, params, weak).stance == "ej_berört"
+    heading = under("Försök", "3. Testa och pröva nya lösningar genom försök")
+    assert cell_for(heading, _proposal(), weak, say, params, weak).stance == "ej_berört"
+    assert (
+        cell_for(under("Försök"), _proposal(), weak, say, AddressParams(headed_bare=False), weak).stance == "ej_berört"
+    )
+
+
+def test_a_respondent_calling_for_what_the_proposal_asks_supports_it() -> None:
+    """ "Nämnden anser att ett policylabb behövs" read as a comment is support; a call with a hedge, a
+    description of its own practice, or the rule switched off stays a comment."""
+    say = lambda sentences, rows: [("synpunkter", 0.6) for _ in sentences]  # noqa: E731
+    calls = _respondent("Nämnden anser att ett nationellt policylabb behöver inrättas snarast.")
+    assert cell_for(calls, _proposal(), np.array([1.0]), say, AddressParams()).stance == "tillstyrker"
+    assert cell_for(calls, _proposal(), np.array([1.0]), say, AddressParams(endorse=False)).stance == "synpunkter"
+    hedged = _respondent("Nämnden anser dock att ett nationellt policylabb behöver utredas mer.")
+    assert cell_for(hedged, _proposal(), np.array([1.0]), say, AddressParams()).stance == "synpunkter"
+    practice = _respondent("Nämnden har redan ett eget labb för försök med nya arbetssätt.")
+    assert cell_for(practice, _proposal(), np.array([1.0]), say, AddressParams()).stance == "synpunkter"
+
+
+def test_one_documents_chunks_are_read_from_chroma_alone(corpus_settings: Settings) -> None:
+    """When the lexical index lags, the matrix reads a document's chunks from Chroma by its id and
+    hash: the same chunks as the whole collection holds for it, and none for an unknown document."""
+    store = Store(corpus_settings)
+    doc_id = next(d for d in store.manifest() if d.startswith("cks-"))
+    whole = [c for c in store.committed_chunks() if c.doc_id == doc_id]
+    alone = store.committed_document_chunks(doc_id)
+    assert whole and [(c.id, c.start, c.text) for c in alone] == [(c.id, c.start, c.text) for c in whole]
+    assert store.committed_document_chunks("finns-inte") == []
+    context = _Context(corpus_settings, store, [], AddressParams(), rarity(store))
+    try:
+        assert [c.id for c in context.chunks_of(CKS, doc_id)] == [
+            c.id for c in whole if (c.organisation, c.body) == CKS
+        ]
+    finally:
+        context.close()

@@ -11,6 +11,7 @@ from assistant.positions.cells import (
     address_scores,
     cell_for,
     effective_scores,
+    own_words,
     profiles,
     quotes_proposal,
 )
@@ -255,3 +256,68 @@ def test_modal_verbs_and_function_words_name_no_proposal() -> None:
     said = _respondent(("Nämnden anser särskilt att man bör arbeta inom och genom befintliga strukturer.", "Övrigt"))
     matched = address_scores(said, PROFILES, AddressParams()).matched[0]
     assert not any(set(analyse("bör inom genom särskilt")) & words for words in matched)
+
+
+def test_a_sentence_with_a_stance_addresses_the_proposal_it_matches_best_in_its_own_words() -> None:
+    """A respondent's stance sentence that names the subject in its own words scores below the
+    threshold; it still speaks of the proposal it matches best, but a sentence without a stance
+    cue does not."""
+    params = AddressParams(best_threshold=0.35)
+    analys = _column(TILLSYN, "analys")
+    said = _respondent(("Nämnden välkomnar att kommunerna stärker sin analyskapacitet.", "Styrning"))
+    raw = address_scores(said, PROFILES, params).scores[0]
+    assert params.best_threshold <= raw[analys] < params.threshold
+    assert _scores(said, params)[0][analys] >= params.threshold
+    assert _scores(said, AddressParams(best_threshold=params.threshold))[0][analys] < params.threshold
+    plain = _respondent(("Kommunerna stärker sin analyskapacitet.", "Styrning"))
+    assert _scores(plain, params)[0][analys] < params.threshold
+
+
+def test_a_restatement_hands_its_proposal_to_a_stance_sentence_naming_another_less_strongly() -> None:
+    """ "Delegationen föreslår … policylabb." then "Nämnden välkomnar att indikatorer ses över.": the
+    welcome also answers the restated policylabb, as the second names its own proposal less strongly;
+    without the rule only a restated proposal below the threshold would be handed over."""
+    said = _respondent(
+        ("Delegationen föreslår att regeringen ska inrätta ett nationellt policylabb för försök.", "Försök"),
+        ("Nämnden välkomnar att indikatorer ses över.", "Försök"),
+    )
+    params = AddressParams()
+    raw = address_scores(said, PROFILES, params).scores
+    lab, analys = _column(TILLSYN, "policylabb"), _column(TILLSYN, "analys")
+    assert params.threshold <= raw[1, analys] < params.carry * raw[0, lab]
+    scores = _scores(said)
+    assert scores[0, lab] == 0.0  # the restatement is no view of the respondent
+    assert scores[1, lab] >= params.threshold and scores[1, analys] >= params.threshold
+    assert _scores(said, AddressParams(carry_over_weaker=False))[1, lab] < params.threshold
+
+
+def test_a_reference_to_what_is_proposed_is_the_respondents_own_voice() -> None:
+    """ "… en förändring i den riktning som föreslås …" refers to the proposal inside the respondent's
+    own reservation; "Det föreslås att …" restates it."""
+    own = _respondent(
+        (
+            "Förvaltningen vill samtidigt framhålla att en förändring av tillsynen i den riktning som "
+            "föreslås inte får göra det svårare att stänga dåliga skolor.",
+            "Tillsyn",
+        )
+    )
+    assert own_words(own.sentences[0])
+    restated = _respondent(("Det föreslås att tillsynen ska bli mer situationsanpassad.", "Tillsyn"))
+    assert not own_words(restated.sentences[0])
+    history = _respondent(
+        ("I juni 2016 tillsatte regeringen delegationen som fick i uppdrag att analysera.", "Ärendet")
+    )
+    assert not own_words(history.sentences[0])
+
+
+def test_a_list_of_attachments_hands_no_topic_to_the_sentence_after_it() -> None:
+    """ "Bilagor 1. … policylabb …" then "Nämnden tillstyrker föredragandens förslag.": the support is
+    of the decision, not of the policylabb the attachments list names."""
+    said = _respondent(
+        ("Bilagor 1. Regeringen ska inrätta ett nationellt policylabb (SOU 2018:47)", "Beslut"),
+        ("Nämnden tillstyrker föredragandens förslag.", "Beslut"),
+    )
+    lab = _column(TILLSYN, "policylabb")
+    carried = _scores(said, AddressParams(background_carries=True))
+    assert carried[1, lab] >= AddressParams().threshold  # what the rule prevents
+    assert _scores(said)[1, lab] < AddressParams().threshold

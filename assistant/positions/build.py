@@ -19,11 +19,11 @@ from assistant.embeddings import EmbeddingCache
 from assistant.errors import RemissError
 from assistant.positions.cells import (
     AddressParams,
-    _key_text,
     address_scores,
     cell_for,
     classifier_stances,
     effective_scores,
+    key_text,
     overall,
     profiles,
 )
@@ -40,7 +40,7 @@ from assistant.swedish import analyse
 from ingest.records import Chunk
 
 PROPOSALS_FILE = "proposals.toml"
-METHOD_VERSION = 5  # raise when the computation changes, so stored matrices are recomputed
+METHOD_VERSION = 14  # raise when the computation changes, so stored matrices are recomputed
 
 
 class Progress:
@@ -155,7 +155,7 @@ def rarity_table(proposals: Sequence[Proposal], rare: Callable[[str], float] | N
     """The rarity of every word the proposals' profiles weigh (what the cells depend on beyond their documents)."""
     if rare is None:
         return []
-    words = {t for p in proposals for t in analyse(f"{_key_text(p)} {p.text} {p.section}")}
+    words = {t for p in proposals for t in analyse(f"{key_text(p)} {p.text} {p.section}")}
     return sorted((t, rare(t)) for t in words)
 
 
@@ -242,8 +242,9 @@ class _Context:
         """The document's committed chunks spoken by this body, in order (read from the lexical index)."""
         entry = self.store.manifest().get(doc_id)
         chunks = self.store.lexical().document_chunks(doc_id)
-        if entry is None or any(c.doc_hash != entry.doc_hash for c in chunks):  # the lexical index lags: ask Chroma
-            chunks = [c for c in self.store.committed_chunks() if c.doc_id == doc_id]
+        lags = entry is None or len(chunks) != entry.n_chunks or any(c.doc_hash != entry.doc_hash for c in chunks)
+        if lags:  # the lexical index lags behind the manifest: ask Chroma for this document alone
+            chunks = self.store.committed_document_chunks(doc_id)
         chunks = sorted(chunks, key=lambda c: (c.doc_id, c.start))
         return [c for c in chunks if (c.organisation, c.body) == key]
 
@@ -254,7 +255,8 @@ class _Context:
         text = self.respondent_text(key, chunks)
         scores = effective_scores(text, address_scores(text, self.profiles, self.params), self.params, self.profiles)
         stance_of = classifier_stances(self.model, text)
-        cells = [cell_for(text, p, scores[:, j], stance_of, self.params) for j, p in enumerate(self.proposals)]
+        best = scores.max(axis=1, initial=0.0)
+        cells = [cell_for(text, p, scores[:, j], stance_of, self.params, best) for j, p in enumerate(self.proposals)]
         cells = [
             self.labeller.relabel(text, p, scores[:, j], cell)  # type: ignore[union-attr]
             for j, (p, cell) in enumerate(zip(self.proposals, cells, strict=True))

@@ -27,7 +27,8 @@ from assistant.swedish import analyse
 _RESTATES = re.compile(
     r"^(?:[-•]\s*)?(?:(?:tillits)?delegationen|utredningen|utredarna|betänkandet|regeringen föreslås|"
     r"i (?:kapitel|huvudbetänkandet|delbetänkandet|betänkandet|utredningen)|under (?:bland annat )?kapitel)\b|"
-    r"\b(?:föreslås|rekommenderas)\b",
+    r"(?<!som )\b(?:föreslås|rekommenderas)\b|"  # "i den riktning som föreslås" refers to it, restates nothing
+    r"\b(?:tillsatte regeringen|regeringen tillsatte)\b",  # the inquiry's history
     re.IGNORECASE,
 )
 # Sections that tell the case's background (what was sent, to whom), not the respondent's view.
@@ -53,7 +54,9 @@ class AddressParams:
     section_weight: float = 0.6
     max_quotes: int = 3
     carry: float = 0.9  # a restating sentence hands this share of its score to the stance sentence after it
-    rival_ratio: float = 0.7  # without shared words, a sentence addresses proposals scoring this share of its best
+    background_carries: bool = False  # a background sentence (an attachments list) hands its topic on too
+    carry_over_weaker: bool = True  # ... also to a stance sentence that names another proposal less strongly
+    rival_ratio: float = 0.5  # without shared words, a sentence addresses proposals scoring this share of its best
     part_weight: float = 1.0  # a sentence covering one further sentence of a proposal's text addresses it this surely
     heading_weight: float = 0.3  # a sentence under a heading that names a proposal's section leans to its proposals
     copied_share: float = 0.8  # share of a sentence's terms in one proposal sentence that makes it a copy
@@ -66,6 +69,13 @@ class AddressParams:
     bare_threshold: float = 0.8  # a sentence without any stance cue must address the proposal this surely
     hedge_next: bool = True  # support followed at once by a reservation ("samtidigt", "dock") is conditional
     hedge_downgrade: bool = True  # support beside a hedge or condition in the same cell is conditional support
+    best_threshold: float = 0.45  # a cued own sentence addresses the proposal it matches best from this score
+    best_margin: float = 1.2  # ... when that proposal scores this many times the next best
+    headed_bare: bool = True  # under a heading naming the proposal's section, a sentence needs no cue
+    endorse: bool = (
+        True  # a cell of comments whose respondent itself calls for the thing ("anser att … behöver") supports it
+    )
+    general_support: bool = True  # a qualified stance on the proposals as a whole is support for one it names
 
 
 @dataclass
@@ -84,6 +94,7 @@ class ProposalProfile:
 
 
 PROPOSAL_WORDS = frozenset(analyse("förslag förslagen rekommendation rekommendationer"))
+GENERAL_STANCE_WORDS = PROPOSAL_WORDS | frozenset(analyse("bedömningar bedömningarna"))
 KIND_WORDS = {"förslag": frozenset(analyse("förslag")), "rekommendation": frozenset(analyse("rekommendation"))}
 
 
@@ -129,7 +140,7 @@ def _sentences(text: str) -> list[str]:
     return [t for t in re.split(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ])", text.strip()) if t] if text else []
 
 
-def _key_text(p: Proposal) -> str:
+def key_text(p: Proposal) -> str:
     """What names a proposal: its title and its text's first sentence (a bullet's title is cut short)."""
     first = _sentences(p.text)[0] if p.text else ""
     return f"{p.title} {first}" if first and first not in p.title else p.title
@@ -157,7 +168,7 @@ def profiles(
     out = []
     for p, vector, ts in zip(proposals, vectors, pieces, strict=True):
         own_pieces = [np.asarray(next(piece_vectors), dtype=np.float32) for _ in ts]
-        title = {t: idf(t) for t in analyse(_key_text(p)) if t not in GENERAL and len(t) > 2}
+        title = {t: idf(t) for t in analyse(key_text(p)) if t not in GENERAL and len(t) > 2}
         text = {t: 0.3 * idf(t) for t in analyse(p.text) if t not in GENERAL and len(t) > 2 and t not in title}
         section = {t: idf(t) for t in analyse(p.section) if t not in GENERAL and len(t) > 2}
         v = np.asarray(vector, dtype=np.float32)
@@ -280,9 +291,26 @@ def address_scores(respondent: RespondentText, profs: Sequence[ProposalProfile],
     return Addressing(scores + params.section_weight * section + beneath, matched, named, section)
 
 
+def under_section(s: Sentence, proposal: Proposal, params: AddressParams) -> bool:
+    """Does the sentence stand under a heading that names the proposal's section of the summary (the
+    respondent answering the inquiry under its own headings)?"""
+    wanted = {t for t in _heading_terms(proposal.section) if t not in GENERAL and len(t) > 2}
+    return bool(wanted) and len(wanted & heading_terms(s)) >= params.named_share * len(wanted)
+
+
+def background(s: Sentence) -> bool:
+    """Does the sentence tell the case's background (its section, or a list of attachments naming
+    the reports) rather than speak of the matter?"""
+    section = s.section.rsplit(">", 1)[-1].strip()
+    return bool(_BACKGROUND.search(section) or _BACKGROUND.search(s.section) or _ATTACHMENTS.match(s.text))
+
+
+_ATTACHMENTS = re.compile(r"\s*bilagor?\b", re.IGNORECASE)
+
+
 def own_words(s: Sentence) -> bool:
     """Is this the respondent's own view (not a restatement of the inquiry, not the case's background)?"""
-    if _BACKGROUND.search(s.section.rsplit(">", 1)[-1].strip()) or _BACKGROUND.search(s.section):
+    if background(s):
         return False
     return not _RESTATES.search(s.text) or bool(lexical_features(s.text)[:3].any())
 
@@ -315,8 +343,15 @@ def effective_scores(
         nxt = sentences[i + 1]
         same_place = nxt.doc_id == sentences[i].doc_id and nxt.section == sentences[i].section
         # ... unless that sentence names a proposal of its own: then it speaks of that one.
-        names_own = raw[i + 1].max(initial=0.0) >= params.threshold
-        if same_place and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]) and not names_own:
+        # (A weaker name of its own, a word shared with another proposal, does not outweigh what was restated.)
+        floor = (
+            max(params.threshold, params.carry * raw[i].max(initial=0.0))
+            if params.carry_over_weaker
+            else params.threshold
+        )
+        names_own = raw[i + 1].max(initial=0.0) >= floor
+        told = params.background_carries or not background(sentences[i])  # background hands on no topic
+        if same_place and told and own[i + 1] and cued[i + 1] and (not cued[i] or not own[i]) and not names_own:
             eff[i + 1] = np.maximum(eff[i + 1], params.carry * raw[i])
     out = eff.copy()
     sections = [p.proposal.section for p in profs] if profs else []
@@ -344,6 +379,12 @@ def effective_scores(
             if addressing.section is not None:
                 keep |= addressing.section[i] >= params.named_share
             out[i] = np.where(keep, out[i], 0.0)
+        # A sentence with a stance of its own speaks of the proposal it matches best, even in its own words.
+        if cued[i] and own[i] and out[i].size and params.best_threshold < params.threshold:
+            order = np.argsort(-out[i])
+            top, second = out[i, order[0]], (out[i, order[1]] if out[i].size > 1 else 0.0)
+            if params.best_threshold <= top < params.threshold and top >= params.best_margin * second:
+                out[i, order[0]] = params.threshold
     return out
 
 
@@ -353,14 +394,27 @@ def cell_for(
     column: np.ndarray,
     stance_of: Callable[[list[Sentence], list[int]], list[tuple[str, float]]],
     params: AddressParams,
+    row_best: np.ndarray | None = None,
 ) -> Cell:
-    """The cell from the sentences that address the proposal (none: ej_berört)."""
+    """The cell from the sentences that address the proposal (none: ej_berört). `row_best`: each
+    sentence's best score over the proposals (a sentence without a cue under the proposal's section
+    heading addresses the proposal it matches best)."""
     chosen = [
         i
         for i in np.argsort(-column, kind="stable")
         if column[i] >= params.threshold
         and not respondent.sentences[i].heading_like
-        and (column[i] >= params.bare_threshold or lexical_features(respondent.sentences[i].text)[:5].any())
+        and (
+            column[i] >= params.bare_threshold
+            or lexical_features(respondent.sentences[i].text)[:5].any()
+            or (
+                params.headed_bare
+                and row_best is not None
+                and column[i] >= row_best[i]
+                and respondent.sentences[i].text.rstrip().endswith((".", "!", "?"))  # a heading's words say nothing
+                and under_section(respondent.sentences[i], proposal, params)
+            )
+        )
     ]
     if not chosen:
         return Cell(proposal.id, respondent.organisation, respondent.body, "ej_berört", 0.6, (), "lexicon+classifier")
@@ -368,7 +422,11 @@ def cell_for(
     cued = [i for i in chosen[:8] if lexical_features(respondent.sentences[i].text)[:4].any()]
     picked = (cued + [i for i in chosen if i not in cued])[: params.max_quotes]
     labels = stance_of([respondent.sentences[i] for i in picked], picked)
+    if params.general_support:
+        labels = [of_the_whole(respondent.sentences[i].text, label) for i, label in zip(picked, labels, strict=True)]
     stance, confidence = combine(labels)
+    if params.endorse and stance == "synpunkter" and any(endorses(respondent.sentences[i].text) for i in picked):
+        stance = "tillstyrker"
     if params.hedge_downgrade and stance == "tillstyrker" and any(hedged(respondent.sentences[i].text) for i in picked):
         stance = "tillstyrker_delvis"
     elif params.hedge_next and stance == "tillstyrker":
@@ -390,6 +448,36 @@ def cell_for(
         quotes,
         "lexicon+classifier",
     )
+
+
+_OPINION = re.compile(r"\b(?:anser|menar|bedömer|delar|instämmer|ser)\b", re.IGNORECASE)
+_NORMATIVE = re.compile(
+    r"\b(?:behöver|bör|måste|viktigt|väsentlig|självklart|centralt|av stor vikt|en förutsättning för)\b", re.IGNORECASE
+)
+
+
+def endorses(text: str) -> bool:
+    """Does the respondent say in its own voice that something is needed ("anser att … behöver …",
+    "anser det som självklart att …"), with no opposition or hedge? Beside a proposal that asks for
+    it, that is support, not a comment."""
+    _, negated, oppose, *_ = lexical_features(text)
+    if negated or oppose or hedged(text) or _CONTRAST.search(text):
+        return False
+    return bool(_NORMATIVE.search(text)) and bool(_OPINION.search(text))
+
+
+def of_the_whole(text: str, label: tuple[str, float]) -> tuple[str, float]:
+    """A sentence about the proposals as a whole ("instämmer i huvudsak i förslagen, t.ex. …") qualifies
+    the whole; for one proposal it names it is support, unless it holds an explicit hedge or opposition."""
+    if label[0] != "tillstyrker_delvis" or not set(analyse(text)) & GENERAL_STANCE_WORDS:
+        return label
+    support, negated, oppose, *_ = lexical_features(text)
+    qualified = negated or oppose or hedged(text) or _CONTRAST.search(text)
+    return ("tillstyrker", label[1]) if support and not qualified else label
+
+
+# A reservation said in the sentence itself ("… men vill betona", "samtidigt") qualifies every proposal it names.
+_CONTRAST = re.compile(r"\b(?:men|dock|samtidigt|emellertid|även om|förutsatt|under förutsättning)\b", re.IGNORECASE)
 
 
 _RESERVATION = re.compile(r"^(?:\S+\s+){0,6}?(?:dock|samtidigt|emellertid|däremot)\b", re.IGNORECASE)

@@ -112,7 +112,8 @@ def assemble(
     def stance_of(_: list[Sentence], rows: list[int]) -> list[tuple[str, float]]:
         return [stances[i] for i in rows]
 
-    cells = [cell_for(text, p, scores[:, j], stance_of, params) for j, p in enumerate(proposals)]
+    best = scores.max(axis=1, initial=0.0)
+    cells = [cell_for(text, p, scores[:, j], stance_of, params, best) for j, p in enumerate(proposals)]
     stance, quote = overall_choice(text, candidates, stance_of)
     respondent = Respondent(key[0], key[1], doc_ids, stance, quote)
     return respondent, [c for c in cells if c.stance != "ej_berört" or c.quotes]
