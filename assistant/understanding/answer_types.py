@@ -4,8 +4,8 @@
 "Vem var ordförande …?" needs a person's name; "Vilka är de sju principerna?" needs a list of
 seven. Passages about the right topic that lack that kind of answer are the typical near-miss
 of a question the documents do not answer, so the assistant abstains instead of quoting them.
-A sentence counts when it, with its neighbours, also holds enough of the question's topic words
-(an answerability feature). Retrieval uses the same measure to prefer such passages.
+A sentence counts when it, with its neighbours and its passage's metadata (speaker, document,
+section), also holds enough of the question's topic words (an answerability feature). Retrieval uses the same measure to prefer such passages.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.glossary import translate
 from assistant.lexical import chunk_sentences
@@ -157,7 +158,8 @@ def support(
 
     "Around" is the sentence with its neighbours, so "Äldrenämnden beslutade vid sitt sammanträde
     den 18 september 2018" counts for "När behandlade Äldrenämnden remissen?" when the next
-    sentence names the remiss. Each `named` organisation or body must be the passage's speaker
+    sentence names the remiss, and the passage's metadata is around every sentence: the speaker's
+    name and the document's title need not be repeated in it. Each `named` organisation or body must be the passage's speaker
     or be mentioned around the sentence: a count of "anställda" in Stockholm's text does not
     answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies.
 
@@ -173,15 +175,23 @@ def support(
         if wanted.list_of and not _lists(hit.chunk.text, analysed, wanted.list_of, wanted.noun):
             continue
         others = [t for t in named if getattr(hit.chunk, t.field) != t.value]
+        header = _header_terms(hit.chunk, vocab)
         for i, (sentence, _) in enumerate(analysed):
             if not wanted.accepts(sentence):
                 continue
             window = analysed[max(0, i - 1) : i + 2]
             if others and not all(mentions(" ".join(text for text, _ in window), t.value) for t in others):
                 continue
-            around = frozenset().union(*(terms for _, terms in window))
+            around = header.union(*(terms for _, terms in window))
             best = max(best, sum(idf(t) for t in topic & around) / total if total else 1.0)
     return best
+
+
+@lru_cache(maxsize=4096)
+def _header_terms(chunk: Chunk, vocab: frozenset[str]) -> frozenset[str]:
+    """The terms of what the passage's metadata says around every sentence: who speaks, in which
+    document and section ("Äldrenämnden beslutade den 18 september" is Stockholm's, in a remissvar)."""
+    return frozenset(analyse(" ".join((chunk.organisation, chunk.body, chunk.title, chunk.kind, chunk.section)), vocab))
 
 
 def _analysed(chunk: Chunk, vocab: frozenset[str]) -> list[tuple[str, frozenset[str]]]:

@@ -391,9 +391,14 @@ def silent_speakers(
 ) -> list[str]:
     """Proper nouns and acronyms of a question that name no speaker in the index ("Vad tycker SKL …",
     "Vad skrev Skolinspektionen i sitt remissvar …"): the documents may mention them, but they have no
-    answer of their own. `known`: lower-case words to leave alone (glossary terms)."""
+    answer of their own. `known`: lower-case words to leave alone (glossary terms).
+
+    Only what could be an organisation counts: not a sentence's first word (capitalised as such:
+    "Vi", "Tog"), not a person's name (capitalised words in a row: "Anna König Jerlmyr"), not a
+    place one is in ("i Norrland"), not a compound on a speaker's name ("Stockholmsinstanser")."""
     accepted = {fold(w) for w in known | _NOT_ORGANISATIONS}
     speakers = organisations | bodies
+    prefixes = tuple(fold(a) for name in speakers for a in aliases(name) if len(a) >= 4 and " " not in a)
     silent = []
     for match in _PROPER.finditer(question):
         name = match.group(0)
@@ -401,10 +406,39 @@ def silent_speakers(
         base = low[:-1] if low.endswith("s") and len(low) > 4 else low
         if {low, base} & accepted or names_speaker(name, speakers):
             continue
+        if _PLACE_BEFORE.search(question[: match.start()]):
+            continue
+        if not name.isupper() and (
+            _starts_sentence(question, match.start())
+            or _in_name_run(question, match)
+            or (low.startswith(prefixes) and low not in prefixes)
+        ):
+            continue
         if _speaker_starts(question[match.start() :], speakers):
             continue
         silent.append(name)
     return list(dict.fromkeys(silent))
+
+
+_PLACE_BEFORE = re.compile(r"\b(?:i|in)\s+$", re.IGNORECASE)  # "en kommun i Norrland": a place one is in
+_CAPITALISED = re.compile(r"[A-ZÅÄÖ][a-zåäöé]+")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;"
+
+
+def _in_name_run(text: str, match: re.Match[str]) -> bool:
+    """Is the word one of two or more capitalised words in a row (a person's name)?"""
+    previous = list(re.finditer(r"\S+", text[: match.start()]))
+    following = re.match(r" (\S+)", text[match.end() :])
+    if following and _CAPITALISED.fullmatch(following.group(1).rstrip("?.,!:;")):
+        return True
+    if previous and text[previous[-1].end() : match.start()] == " ":
+        word = previous[-1]
+        return _CAPITALISED.fullmatch(word.group(0)) is not None and not _starts_sentence(text, word.start())
+    return False
 
 
 def _speaker_starts(text: str, names: Collection[str]) -> bool:
