@@ -5,7 +5,8 @@
 seven. Passages about the right topic that lack that kind of answer are the typical near-miss
 of a question the documents do not answer, so the assistant abstains instead of quoting them.
 A sentence counts when it, with its neighbours and its passage's metadata (speaker, document,
-section), also holds enough of the question's topic words (an answerability feature). Retrieval uses the same measure to prefer such passages.
+section), also holds enough of the question's topic words (an answerability feature). Retrieval
+uses the same measure to prefer such passages.
 """
 
 from __future__ import annotations
@@ -159,9 +160,9 @@ def support(
     "Around" is the sentence with its neighbours, so "Äldrenämnden beslutade vid sitt sammanträde
     den 18 september 2018" counts for "När behandlade Äldrenämnden remissen?" when the next
     sentence names the remiss, and the passage's metadata is around every sentence: the speaker's
-    name and the document's title need not be repeated in it. Each `named` organisation or body must be the passage's speaker
-    or be mentioned around the sentence: a count of "anställda" in Stockholm's text does not
-    answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies.
+    name and the document's title need not be repeated in it. Each `named` organisation or body
+    must be the passage's speaker or be mentioned around the sentence: a count of "anställda" in
+    Stockholm's text does not answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies.
 
     `sentences` gives a passage's sentences with their analysed terms (the lexical index keeps
     them, so a search need not analyse text again); without it they are analysed here."""
