@@ -80,10 +80,6 @@ _NAMES_Q = re.compile(
     r"municipalities|regions|county councils|cities|agencies|countries|schools|universities|organi[sz]ations)\b",
     re.IGNORECASE,
 )
-_QUESTION_WORDS = re.compile(
-    r"\b(hur många|hur mycket|när|sedan när|vilket år|vilket datum|vem|vilka|how many|how much|when|who|what year)\b",
-    re.IGNORECASE,
-)
 _NEXT_CLAUSE = re.compile(r",?\s+(?:och|and)\s+(?=(?:när|vad|hur|vem|vilk\w*|when|what|how|who)\b)", re.IGNORECASE)
 
 
@@ -159,14 +155,14 @@ def support(
 
     "Around" is the sentence with its neighbours, so "Äldrenämnden beslutade vid sitt sammanträde
     den 18 september 2018" counts for "När behandlade Äldrenämnden remissen?" when the next
-    sentence names the remiss, and the passage's metadata is around every sentence: the speaker's
-    name and the document's title need not be repeated in it. Each `named` organisation or body
+    sentence names the remiss, and the passage's metadata is around a sentence on the topic: the
+    speaker's name and the document's title need not be repeated in it. Each `named` organisation or body
     must be the passage's speaker or be mentioned around the sentence: a count of "anställda" in
     Stockholm's text does not answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies.
 
     `sentences` gives a passage's sentences with their analysed terms (the lexical index keeps
     them, so a search need not analyse text again); without it they are analysed here."""
-    topic = {t for t in terms if not _QUESTION_WORDS.fullmatch(t)}
+    topic = set(terms)  # the caller's terms: without the words that only ask (`terms.question_terms`)
     if wanted.role:
         topic = set(analyse(wanted.role, vocab))
     total = sum(idf(t) for t in topic)
@@ -183,7 +179,9 @@ def support(
             window = analysed[max(0, i - 1) : i + 2]
             if others and not all(mentions(" ".join(text for text, _ in window), t.value) for t in others):
                 continue
-            around = header.union(*(terms for _, terms in window))
+            around = frozenset().union(*(terms for _, terms in window))
+            if topic & around:  # the metadata completes a sentence on the topic; it makes no other one
+                around |= header
             best = max(best, sum(idf(t) for t in topic & around) / total if total else 1.0)
     return best
 

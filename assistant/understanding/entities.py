@@ -406,7 +406,7 @@ def silent_speakers(
         base = low[:-1] if low.endswith("s") and len(low) > 4 else low
         if {low, base} & accepted or names_speaker(name, speakers):
             continue
-        if _PLACE_BEFORE.search(question[: match.start()]):
+        if question[: match.start()].lower().endswith((" i ", " in ")):  # "en kommun i Norrland": a place
             continue
         if not name.isupper() and (
             _starts_sentence(question, match.start())
@@ -420,10 +420,6 @@ def silent_speakers(
     return list(dict.fromkeys(silent))
 
 
-_PLACE_BEFORE = re.compile(r"\b(?:i|in)\s+$", re.IGNORECASE)  # "en kommun i Norrland": a place one is in
-_CAPITALISED = re.compile(r"[A-ZÅÄÖ][a-zåäöé]+")
-
-
 def _starts_sentence(text: str, start: int) -> bool:
     before = text[:start].rstrip()
     return not before or before[-1] in ".!?:;"
@@ -431,14 +427,17 @@ def _starts_sentence(text: str, start: int) -> bool:
 
 def _in_name_run(text: str, match: re.Match[str]) -> bool:
     """Is the word one of two or more capitalised words in a row (a person's name)?"""
-    previous = list(re.finditer(r"\S+", text[: match.start()]))
-    following = re.match(r" (\S+)", text[match.end() :])
-    if following and _CAPITALISED.fullmatch(following.group(1).rstrip("?.,!:;")):
+
+    def capitalised(word: str) -> bool:
+        word = word.strip("?.,!:;()")
+        return word[:1].isupper() and not word.isupper()
+
+    before, after = text[: match.start()], text[match.end() :]
+    following = after[1:].split(" ", 1)[0] if after.startswith(" ") else ""
+    if capitalised(following):
         return True
-    if previous and text[previous[-1].end() : match.start()] == " ":
-        word = previous[-1]
-        return _CAPITALISED.fullmatch(word.group(0)) is not None and not _starts_sentence(text, word.start())
-    return False
+    previous = before[:-1].rsplit(" ", 1)[-1] if before.endswith(" ") else ""
+    return capitalised(previous) and not _starts_sentence(text, len(before) - 1 - len(previous))
 
 
 def _speaker_starts(text: str, names: Collection[str]) -> bool:
