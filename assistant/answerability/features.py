@@ -23,7 +23,6 @@ from assistant.sentences import SentenceSpan, SentenceVectors, quotable_sentence
 from assistant.swedish import analyse, words
 from assistant.understanding.answer_types import expectation, first_question, is_polar, support
 from assistant.understanding.entities import Target, silent_speakers, unknown_organisations
-from assistant.understanding.followup import without_names
 from assistant.understanding.terms import question_terms
 from ingest.records import Chunk
 
@@ -43,7 +42,6 @@ FEATURES = (
     "dense_top",
     "lexical_top",
     "sentence_meaning",
-    "speaker_topic_meaning",
     "sentence_words",
     "sentence_words_speaker",
     "known_words",
@@ -116,13 +114,6 @@ def gather(
     if wanted is not None:
         typed_meaning = next((s for s, _, span in scored if wanted.accepts(span.text)), 0.0)
     non_speakers = silent_speakers(question, organisations, bodies, r.glossary_words)
-    topic_meaning = meaning
-    if r.speakers:
-        # The topic alone, without the speaker's name that every passage of theirs matches: does the
-        # named body say anything near what is asked ("Vad säger Malmö om ersättningsmodeller?")?
-        # 0 when the body has no passage among the hits.
-        query = sentences.embed_query(without_names(standalone, list(r.speakers))) if spoken else None
-        topic_meaning = _sentence_meaning(query, spoken[:EVIDENCE_DEPTH], sentences)
     words_cov = coverage(hits, terms, lexical) if terms else 0.0
     words_speaker = coverage(spoken, terms, lexical) if (terms and r.speakers) else words_cov
     words_elsewhere = 0.0
@@ -137,7 +128,6 @@ def gather(
         "dense_top": r.top_dense,
         "lexical_top": math.log1p(r.top_lexical),
         "sentence_meaning": meaning,
-        "speaker_topic_meaning": topic_meaning,
         "sentence_words": words_cov,
         "sentence_words_speaker": words_speaker,
         "known_words": _known_share(r.swedish_words if language == "en" else standalone, lexical),
