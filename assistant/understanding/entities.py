@@ -155,8 +155,11 @@ def _exact(form: _Form, padded: str) -> bool:
     return f" {form.text} " in padded or f" {form.text}s " in padded
 
 
-def _spans(form: _Form, typed: _Typed, typos: bool) -> list[tuple[int, int]]:
-    """Where the form stands in the folded words (as word positions), as typed or with a typo."""
+def _spans(form: _Form, typed: _Typed, typos: bool, indefinite: bool = True) -> list[tuple[int, int]]:
+    """Where the form stands in the folded words (as word positions), as typed or with a typo.
+
+    With `indefinite`, a name in the definite form is also found in the indefinite one after a
+    genitive, as Swedish writes it: "Stockholms utbildningsförvaltning", "Malmös socialnämnd"."""
     spans = []
     tokens, size, first = typed.words, len(form.words), form.text[0]
     for i in range(len(tokens) - size + 1):
@@ -165,6 +168,9 @@ def _spans(form: _Form, typed: _Typed, typos: bool) -> list[tuple[int, int]]:
         window = tokens[i : i + size]
         text = " ".join(window)
         if text == form.text or text == f"{form.text}s":
+            spans.append((i, i + size))
+            continue
+        if indefinite and i and tokens[i - 1].endswith("s") and form.text in (f"{text}en", f"{text}n", f"{text}et"):
             spans.append((i, i + size))
             continue
         edits = form.edits if typos and (form.long or all(typed.named[i : i + size])) else 0
@@ -257,7 +263,7 @@ def normalise_question(question: str, vocabulary: frozenset[str], organisations:
     found: list[tuple[int, int, str]] = []
     for name in sorted(organisations | bodies):
         for form in _forms(name):
-            for i, j in _spans(form, typed, typos=True):
+            for i, j in _spans(form, typed, typos=True, indefinite=False):
                 first, last = typed.places[i], typed.places[j - 1]
                 if first is None or last is None:
                     continue
