@@ -131,6 +131,18 @@ def test_a_date_must_stand_in_or_beside_a_sentence_on_the_topic() -> None:
     assert supported(question, far) == 0.0
 
 
+def test_the_passages_speaker_and_document_stand_beside_a_sentence_on_the_topic() -> None:
+    wanted = expectation("När behandlade Äldrenämnden remissen?")
+    assert wanted is not None
+    terms = set(analyse("Äldrenämnden remissen", VOCAB))
+    decided = "Äldrenämnden beslutade vid sitt sammanträde den 18 september 2018 följande."
+    own = make_chunk(decided, body="Äldrenämnden", title="Remiss från Finansdepartementet")
+    other = make_chunk(decided, body="Äldrenämnden", title="Yttrande")
+    off_topic = make_chunk("Budgeten för 2018 var stor.", body="Äldrenämnden", title="Remiss från Finansdepartementet")
+    score = [support(wanted, [Hit(c, 1.0, 1, ("dense",))], terms, VOCAB, flat_idf) for c in (own, other, off_topic)]
+    assert score == [1.0, 0.5, 0.0]  # the remiss is in the title; the metadata completes no other sentence
+
+
 def test_a_person_question_needs_a_name_beside_the_role() -> None:
     signed = "Föredragande borgarrådet Anna König Jerlmyr anför följande."
     assert supported("Vem var föredragande borgarråd?", signed) == 1.0
@@ -160,6 +172,19 @@ def test_a_name_that_speaks_in_no_document_is_a_silent_speaker() -> None:
         )
         == []
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad tycker borgarrådet Anna König Jerlmyr om generella statsbidrag?",  # a person
+        "Vi sitter i ledningsgruppen och undrar: vad säger de om administratörer?",  # a pronoun
+        "Jag bor i en liten kommun i Norrland. Tog någon upp de små kommunerna?",  # a place, a verb
+        "Vilka Malmöinstanser är positiva till försöken?",  # a compound on a speaker's name
+    ],
+)
+def test_people_places_and_pronouns_are_no_silent_speakers(question: str) -> None:
+    assert silent_speakers(question, {"Malmö stad"}, {"Centrum för kommunstrategiska studier (CKS)"}) == []
 
 
 # -- the English glossary ------------------------------------------------------------------------

@@ -66,6 +66,23 @@ def targets(question: str) -> set[str]:
     return {t.value for t in find_targets(question, ORGS, BODIES)}
 
 
+@pytest.mark.parametrize(
+    ("question", "body"),
+    [
+        ("Vad säger Stockholms äldreförvaltning om tillsynen?", ALDRE),
+        ("Hur ser Stockholms stadsledningskontor på försöken?", SLK),
+        ("Vad tycker stadens äldreförvaltning?", ALDRE),
+    ],
+)
+def test_after_a_genitive_a_body_is_named_in_the_indefinite_form(question: str, body: str) -> None:
+    assert body in targets(question)
+    assert normalise_question(question, VOCAB, ORGS, BODIES) == question  # as typed, not "Stockholms Äldre…en"
+
+
+def test_the_indefinite_form_alone_names_no_body() -> None:
+    assert ALDRE not in targets("Finns det en äldreförvaltning i varje kommun?")
+
+
 def test_the_catalog_names_the_speakers_used_below() -> None:
     assert {MALMO, STOCKHOLM} <= ORGS
     assert {ALDRE, HV, SLK, FARSTA, SOCFORV, KS, ASN} <= BODIES

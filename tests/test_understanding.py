@@ -63,6 +63,23 @@ def test_a_three_turn_conversation_resolves_through_the_middle_turn() -> None:
     assert "Äldrenämnden" in resolved and "statsbidrag" in resolved
 
 
+def test_a_pointer_at_the_previous_topic_takes_it_beside_a_speaker_of_its_own() -> None:
+    organisations = {"Stockholms stad", "Linköpings universitet"}
+    bodies = {"Stadsledningskontoret", "Utbildningsnämnden (utbildningsförvaltningen)", "CKS"}
+    history = [("Vad säger stadsledningskontoret om Skolinspektionens tillsyn?", "")]
+    agrees = resolve("och utbildningsförvaltningen, håller de med om det?", history, organisations, bodies, bool)
+    assert "Skolinspektionens tillsyn" in agrees and "stadsledningskontoret" not in agrees
+    instead = resolve(
+        "Vad föreslår de i stället?", [("Vad tycker CKS om forskningsråden?", "")], organisations, bodies, bool
+    )
+    assert "CKS" in instead and "forskningsråden" in instead
+    # a pronoun for the speaker alone still takes only the speaker
+    speaker = resolve(
+        "Vad säger de om tillsynen?", [("Vad tycker CKS om forskningsråden?", "")], organisations, bodies, bool
+    )
+    assert "CKS" in speaker and "forskningsråden" not in speaker
+
+
 def test_dem_always_points_back() -> None:
     # "dem"/"dom" are never articles: "enligt dem" needs the previous speaker
     assert parts("Räcker forskning enligt dem, eller behövs något mer?", set(), set()).points_back

@@ -42,7 +42,6 @@ FEATURES = (
     "dense_top",
     "lexical_top",
     "sentence_meaning",
-    "sentence_meaning_speaker",
     "sentence_words",
     "sentence_words_speaker",
     "known_words",
@@ -115,7 +114,6 @@ def gather(
     if wanted is not None:
         typed_meaning = next((s for s, _, span in scored if wanted.accepts(span.text)), 0.0)
     non_speakers = silent_speakers(question, organisations, bodies, r.glossary_words)
-    meaning_speaker = _sentence_meaning(r.query_vector, spoken[:EVIDENCE_DEPTH], sentences) if r.speakers else meaning
     words_cov = coverage(hits, terms, lexical) if terms else 0.0
     words_speaker = coverage(spoken, terms, lexical) if (terms and r.speakers) else words_cov
     words_elsewhere = 0.0
@@ -130,7 +128,6 @@ def gather(
         "dense_top": r.top_dense,
         "lexical_top": math.log1p(r.top_lexical),
         "sentence_meaning": meaning,
-        "sentence_meaning_speaker": meaning_speaker,
         "sentence_words": words_cov,
         "sentence_words_speaker": words_speaker,
         "known_words": _known_share(r.swedish_words if language == "en" else standalone, lexical),

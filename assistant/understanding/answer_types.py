@@ -4,8 +4,9 @@
 "Vem var ordförande …?" needs a person's name; "Vilka är de sju principerna?" needs a list of
 seven. Passages about the right topic that lack that kind of answer are the typical near-miss
 of a question the documents do not answer, so the assistant abstains instead of quoting them.
-A sentence counts when it, with its neighbours, also holds enough of the question's topic words
-(an answerability feature). Retrieval uses the same measure to prefer such passages.
+A sentence counts when it, with its neighbours and its passage's metadata (speaker, document,
+section), also holds enough of the question's topic words (an answerability feature). Retrieval
+uses the same measure to prefer such passages.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from assistant.glossary import translate
 from assistant.lexical import chunk_sentences
@@ -76,10 +78,6 @@ _NAMES_Q = re.compile(
     r"^\s*(?:vilka|which)\s+(?:(?:två|tre|fyra|fem|two|three|four|five|\d+)\s+)?"
     r"(kommuner|regioner|landsting|städer|myndigheter|länder|skolor|universitet|högskolor|organisationer|"
     r"municipalities|regions|county councils|cities|agencies|countries|schools|universities|organi[sz]ations)\b",
-    re.IGNORECASE,
-)
-_QUESTION_WORDS = re.compile(
-    r"\b(hur många|hur mycket|när|sedan när|vilket år|vilket datum|vem|vilka|how many|how much|when|who|what year)\b",
     re.IGNORECASE,
 )
 _NEXT_CLAUSE = re.compile(r",?\s+(?:och|and)\s+(?=(?:när|vad|hur|vem|vilk\w*|when|what|how|who)\b)", re.IGNORECASE)
@@ -157,13 +155,14 @@ def support(
 
     "Around" is the sentence with its neighbours, so "Äldrenämnden beslutade vid sitt sammanträde
     den 18 september 2018" counts for "När behandlade Äldrenämnden remissen?" when the next
-    sentence names the remiss. Each `named` organisation or body must be the passage's speaker
-    or be mentioned around the sentence: a count of "anställda" in Stockholm's text does not
-    answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies.
+    sentence names the remiss, and the passage's metadata is around a sentence on the topic: the
+    speaker's name and the document's title need not be repeated in it. Each `named` organisation or body
+    must be the passage's speaker or be mentioned around the sentence: a count of "anställda" in
+    Stockholm's text does not answer "Hur många anställda har Malmö stad?". 0.0 when no sentence qualifies.
 
     `sentences` gives a passage's sentences with their analysed terms (the lexical index keeps
     them, so a search need not analyse text again); without it they are analysed here."""
-    topic = {t for t in terms if not _QUESTION_WORDS.fullmatch(t)}
+    topic = set(terms)  # the caller's terms: without the words that only ask (`terms.question_terms`)
     if wanted.role:
         topic = set(analyse(wanted.role, vocab))
     total = sum(idf(t) for t in topic)
@@ -173,6 +172,7 @@ def support(
         if wanted.list_of and not _lists(hit.chunk.text, analysed, wanted.list_of, wanted.noun):
             continue
         others = [t for t in named if getattr(hit.chunk, t.field) != t.value]
+        header = _header_terms(hit.chunk, vocab)
         for i, (sentence, _) in enumerate(analysed):
             if not wanted.accepts(sentence):
                 continue
@@ -180,8 +180,17 @@ def support(
             if others and not all(mentions(" ".join(text for text, _ in window), t.value) for t in others):
                 continue
             around = frozenset().union(*(terms for _, terms in window))
+            if topic & around:  # the metadata completes a sentence on the topic; it makes no other one
+                around |= header
             best = max(best, sum(idf(t) for t in topic & around) / total if total else 1.0)
     return best
+
+
+@lru_cache(maxsize=4096)
+def _header_terms(chunk: Chunk, vocab: frozenset[str]) -> frozenset[str]:
+    """The terms of what the passage's metadata says around every sentence: who speaks, in which
+    document and section ("Äldrenämnden beslutade den 18 september" is Stockholm's, in a remissvar)."""
+    return frozenset(analyse(" ".join((chunk.organisation, chunk.body, chunk.title, chunk.kind, chunk.section)), vocab))
 
 
 def _analysed(chunk: Chunk, vocab: frozenset[str]) -> list[tuple[str, frozenset[str]]]:

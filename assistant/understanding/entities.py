@@ -155,8 +155,11 @@ def _exact(form: _Form, padded: str) -> bool:
     return f" {form.text} " in padded or f" {form.text}s " in padded
 
 
-def _spans(form: _Form, typed: _Typed, typos: bool) -> list[tuple[int, int]]:
-    """Where the form stands in the folded words (as word positions), as typed or with a typo."""
+def _spans(form: _Form, typed: _Typed, typos: bool, indefinite: bool = True) -> list[tuple[int, int]]:
+    """Where the form stands in the folded words (as word positions), as typed or with a typo.
+
+    With `indefinite`, a name in the definite form is also found in the indefinite one after a
+    genitive, as Swedish writes it: "Stockholms utbildningsförvaltning", "Malmös socialnämnd"."""
     spans = []
     tokens, size, first = typed.words, len(form.words), form.text[0]
     for i in range(len(tokens) - size + 1):
@@ -165,6 +168,9 @@ def _spans(form: _Form, typed: _Typed, typos: bool) -> list[tuple[int, int]]:
         window = tokens[i : i + size]
         text = " ".join(window)
         if text == form.text or text == f"{form.text}s":
+            spans.append((i, i + size))
+            continue
+        if indefinite and i and tokens[i - 1].endswith("s") and form.text in (f"{text}en", f"{text}n", f"{text}et"):
             spans.append((i, i + size))
             continue
         edits = form.edits if typos and (form.long or all(typed.named[i : i + size])) else 0
@@ -257,7 +263,7 @@ def normalise_question(question: str, vocabulary: frozenset[str], organisations:
     found: list[tuple[int, int, str]] = []
     for name in sorted(organisations | bodies):
         for form in _forms(name):
-            for i, j in _spans(form, typed, typos=True):
+            for i, j in _spans(form, typed, typos=True, indefinite=False):
                 first, last = typed.places[i], typed.places[j - 1]
                 if first is None or last is None:
                     continue
@@ -391,9 +397,14 @@ def silent_speakers(
 ) -> list[str]:
     """Proper nouns and acronyms of a question that name no speaker in the index ("Vad tycker SKL …",
     "Vad skrev Skolinspektionen i sitt remissvar …"): the documents may mention them, but they have no
-    answer of their own. `known`: lower-case words to leave alone (glossary terms)."""
+    answer of their own. `known`: lower-case words to leave alone (glossary terms).
+
+    Only what could be an organisation counts: not a sentence's first word (capitalised as such:
+    "Vi", "Tog"), not a person's name (capitalised words in a row: "Anna König Jerlmyr"), not a
+    place one is in ("i Norrland"), not a compound on a speaker's name ("Stockholmsinstanser")."""
     accepted = {fold(w) for w in known | _NOT_ORGANISATIONS}
     speakers = organisations | bodies
+    prefixes = tuple(fold(a) for name in speakers for a in aliases(name) if len(a) >= 4 and " " not in a)
     silent = []
     for match in _PROPER.finditer(question):
         name = match.group(0)
@@ -401,10 +412,38 @@ def silent_speakers(
         base = low[:-1] if low.endswith("s") and len(low) > 4 else low
         if {low, base} & accepted or names_speaker(name, speakers):
             continue
+        if question[: match.start()].lower().endswith((" i ", " in ")):  # "en kommun i Norrland": a place
+            continue
+        if not name.isupper() and (
+            _starts_sentence(question, match.start())
+            or _in_name_run(question, match)
+            or (low.startswith(prefixes) and low not in prefixes)
+        ):
+            continue
         if _speaker_starts(question[match.start() :], speakers):
             continue
         silent.append(name)
     return list(dict.fromkeys(silent))
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:;"
+
+
+def _in_name_run(text: str, match: re.Match[str]) -> bool:
+    """Is the word one of two or more capitalised words in a row (a person's name)?"""
+
+    def capitalised(word: str) -> bool:
+        word = word.strip("?.,!:;()")
+        return word[:1].isupper() and not word.isupper()
+
+    before, after = text[: match.start()], text[match.end() :]
+    following = after[1:].split(" ", 1)[0] if after.startswith(" ") else ""
+    if capitalised(following):
+        return True
+    previous = before[:-1].rsplit(" ", 1)[-1] if before.endswith(" ") else ""
+    return capitalised(previous) and not _starts_sentence(text, len(before) - 1 - len(previous))
 
 
 def _speaker_starts(text: str, names: Collection[str]) -> bool:

@@ -4,7 +4,8 @@ A question that names its own speaker and its own topic, and points back at noth
 on its own. One that points back ("de", "det", "där", "och …?", "what about …") or leaves out its
 speaker or its topic takes what it lacks from the previous question, itself resolved the same way:
 "Och vad tycker Äldrenämnden?" takes the topic; "Vad säger de om tillsynen?" takes only the
-speaker, so the old topic does not pull the search back. A question with a topic of its own and
+speaker, so the old topic does not pull the search back; "Håller de med om det?" and "Vad föreslår
+de i stället?" point at the old topic and take it. A question with a topic of its own and
 no pointer is asked to the `stands_alone` probe (the answerability model on the question alone).
 """
 
@@ -33,6 +34,13 @@ _POINTS_BACK = re.compile(
     r"|\b(?:det|detta|it|this|that)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
+# Of those, the ones that point at the previous topic rather than its speaker: "håller de med om det?",
+# "vad föreslår de i stället?" take the old topic even when they name a speaker of their own.
+_POINTS_TO_TOPIC = re.compile(
+    r"\b(?:om|med|till|för|på|av|än|about|with|to|for|on|of)\s+(?:det|detta|dessa|denna|this|that|it)\b"
+    r"|\b(?:det|detta|it|this|that)\s*[?.!]*\s*$|\b(?:i stället|istället|instead|samma|same)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,7 @@ class Parts:
     speakers: list[Target]
     topic: set[str]
     points_back: bool
+    points_to_topic: bool = False
 
 
 def parts(question: str, organisations: set[str], bodies: set[str]) -> Parts:
@@ -47,7 +56,9 @@ def parts(question: str, organisations: set[str], bodies: set[str]) -> Parts:
     targets = find_targets(question, organisations, bodies)
     names = {t for target in targets for a in aliases(target.value) for t in analyse(f"{a} {a}s")}
     topic = {t for t in analyse(question) if t not in ASKING and t not in names}
-    return Parts(targets, topic, _POINTS_BACK.search(question) is not None)
+    return Parts(
+        targets, topic, _POINTS_BACK.search(question) is not None, _POINTS_TO_TOPIC.search(question) is not None
+    )
 
 
 def resolve(
@@ -71,7 +82,7 @@ def resolve(
     carried: list[str] = []
     if not own.speakers and before.speakers:
         carried.extend(_named(previous, before.speakers))
-    if not own.topic or (own.points_back and not own.speakers and not carried):
+    if not own.topic or own.points_to_topic or (own.points_back and not own.speakers and not carried):
         carried.append(without_names(previous, before.speakers))
     carried = [c for c in carried if c.strip()]
     return f"{question} ({' '.join(' '.join(carried).split())})" if carried else question
