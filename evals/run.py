@@ -135,7 +135,8 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\n{len(failures)} failed case(s) for '{GATED_SYSTEM}': {', '.join(f['id'] for f in failures) or '—'}")
     print(f"Report: {out_dir / 'report.md'}")
     print_targets(summary[gate_set][GATED_SYSTEM], gate_set)
-    print_positions(settings)
+    if not dataset:  # a run on one file of questions is a tuning loop: no position matrix, above all no test gold
+        print_positions(settings)
     for metric in unmeasured:
         print(f"gate: {metric} not measured on set '{gate_set}' (no cases); not checked")
     if violations:

@@ -254,6 +254,23 @@ def test_a_malformed_dataset_is_one_line_and_exit_code_1(tmp_path: Path, capsys:
     assert not (tmp_path / "out").exists()
 
 
+def test_a_run_on_one_file_scores_it_alone_and_reads_no_gold_matrix(
+    corpus_settings: Settings, small_dataset: Path, tmp_path: Path
+) -> None:
+    """`--dataset` is the tuning loop: it must not print the position matrix's test figures."""
+    buffer = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp:
+        _eval_env(mp, corpus_settings, tmp_path)
+        mp.setattr(run, "HISTORY_PATH", tmp_path / "history.jsonl")
+        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+            code = main(["eval", "--dataset", str(small_dataset), "--out", str(tmp_path / "out")])
+    output = buffer.getvalue()
+    assert code in (0, 1), output
+    assert (tmp_path / "out" / "results.json").is_file()
+    assert "Remissammanställning" not in output
+    assert "positions_gold" not in output
+
+
 def test_small_dataset_has_two_unanswerable_cases(small_dataset: Path) -> None:
     cases = load_dataset(small_dataset)
     assert [c.id for c in cases] == sorted(CASE_IDS)
