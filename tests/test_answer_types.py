@@ -11,7 +11,7 @@ from assistant.glossary import translate
 from assistant.lexical import LexicalIndex, chunk_sentences
 from assistant.records import Hit
 from assistant.swedish import analyse
-from assistant.understanding.answer_types import expectation, first_question, is_polar, support
+from assistant.understanding.answer_types import answer_value, expectation, first_question, is_polar, support
 from assistant.understanding.entities import silent_speakers
 
 VOCAB = frozenset(
@@ -129,6 +129,17 @@ def test_a_date_must_stand_in_or_beside_a_sentence_on_the_topic() -> None:
     assert supported(question, "Nämnden svarar på remissen. Den tar tid.") == 0.0
     far = "Nämnden behandlade remissen. Det var bra. Det var mycket bra. Budgeten för 2018 var stor."
     assert supported(question, far) == 0.0
+
+
+def test_a_report_number_is_no_date() -> None:
+    """ "(2018:47)" names SOU 2018:47: a date question finds no date in it, and no support."""
+    wanted = expectation("När skrev CKS sitt remissyttrande?")
+    assert wanted is not None
+    numbered = "CKS avlämnar sitt remissyttrande avseende betänkandet Med tillit växer handlingsutrymmet (2018:47)."
+    assert answer_value(wanted, numbered) is None
+    assert answer_value(wanted, "CKS avlämnade sitt remissyttrande den 11 oktober 2018.") == "den 11 oktober 2018"
+    assert answer_value(wanted, "CKS skrev sitt remissyttrande 2018.") == "2018"
+    assert supported("När skrev CKS sitt remissyttrande?", numbered) == 0.0
 
 
 def test_the_passages_speaker_and_document_stand_beside_a_sentence_on_the_topic() -> None:

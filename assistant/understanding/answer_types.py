@@ -48,7 +48,8 @@ _MONTHS = (
     "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december|"
     "january|february|march|may|june|july|august|october"
 )
-_DATE = re.compile(rf"\b((?:19|20)\d\d|{_MONTHS}|\d{{4}}-\d\d-\d\d|vår\w*|höst\w*|årsskift\w*)\b", re.IGNORECASE)
+# A year followed by ":47" is a report number (SOU 2018:47), not a date.
+_DATE = re.compile(rf"\b((?:19|20)\d\d(?!:\d)|{_MONTHS}|\d{{4}}-\d\d-\d\d|vår\w*|höst\w*|årsskift\w*)\b", re.IGNORECASE)
 # Two capitalised words in a row: a first and last name, also at the start of a signature line.
 _PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäö]+)?\s+[A-ZÅÄÖ][a-zåäöéü]{2,}")
 _NAME = re.compile(r"(?<=[\w,;:–-] )[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäö]+)?")
@@ -246,7 +247,7 @@ def _lists(text: str, analysed: Sequence[tuple[str, frozenset[str]]], count: int
 
 _FULL_DATE = re.compile(
     rf"\b(?:den\s+)?\d{{1,2}}\s+(?:{_MONTHS})(?:\s+(?:19|20)\d\d)?\b|\b\d{{4}}-\d\d-\d\d\b"
-    rf"|\b(?:{_MONTHS}|våren|hösten|vår|höst|årsskiftet)\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b",
+    rf"|\b(?:{_MONTHS}|våren|hösten|vår|höst|årsskiftet)\s+(?:19|20)\d\d\b|\b(?:19|20)\d\d\b(?!:\d)",
     re.IGNORECASE,
 )
 _AMOUNT = re.compile(
