@@ -59,6 +59,9 @@ STOPWORDS = frozenset(
     for word in line.split()
 )
 _MIN_PART = 3
+# Derivational suffixes (as stemmed): what remains of "möjlighet", "verksamhet", "planering" after a
+# known first part is no word of its own.
+_SUFFIXES = frozenset("het lig ing ning sam samhet bar skap dom else ande ende are tar ism ist era ser sera ig".split())
 _MIN_STEM = 5  # a shorter stem is too often another word's ("farande" → "far" → "får")
 MIN_CORRECTED = 10  # shorter words are too often another real word one letter away
 _DOUBLE_END = re.compile(r"([bcdfghjklmnpqrstvwxz])\1$")
@@ -103,17 +106,36 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for w in seen if len(w) >= _MIN_PART)
 
 
+def _suffix(part: str) -> bool:
+    """A derivational suffix or inflectional ending, also after a linking s ("ledars" + "kap")."""
+    return part in _SUFFIXES or part in _ENDINGS or (part[:1] != "s" and "s" + part in _SUFFIXES)
+
+
 def split_compound(word: str, vocab: frozenset[str]) -> tuple[str, str] | None:
-    """Best split of a compound into two known parts (with a linking -s- allowed), or None."""
+    """Best split of a compound into two known parts (with a linking -s- allowed), or None.
+
+    The split falls inside the word's stem, leaving at least `_MIN_PART` of its letters to the
+    second part, so an inflected word is no compound of its stem and its ending ("remissen" is no
+    "remis" + "sen", "nämnden" no "nämn" + "den"); the second part is no suffix ("möjlighet" is no
+    "möj" + "lighet", "verksamhet" no "verk" + "samhet") and the first no stop word ("förslag" is
+    no "för(s)" + "lag")."""
     if len(word) < 2 * _MIN_PART + 1:
         return None
+    whole = stem(word)
     best: tuple[int, tuple[str, str]] | None = None
     for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
         left, right = word[:i], word[i:]
-        right_known = right in vocab or stem(right) in vocab
-        if not right_known:
+        right_stem = stem(right)
+        # Snowball cuts "remissvaren" to "remissv": a second part with a stem of its own may reach past it.
+        inside = i <= len(whole) - _MIN_PART or len(right_stem) > _MIN_PART
+        if not inside or stem(left) == whole or _suffix(right_stem):
             continue
-        for head in (left, left[:-1] if left.endswith("s") and len(left) > _MIN_PART else ""):
+        if not (right in vocab or right_stem in vocab):
+            continue
+        linked = left[:-1] if left.endswith("s") and len(left) > _MIN_PART else ""
+        if left in STOPWORDS or linked in STOPWORDS:
+            continue
+        for head in (left, linked):
             if head and (head in vocab or stem(head) in vocab):
                 score = min(len(head), len(right))
                 if best is None or score > best[0]:

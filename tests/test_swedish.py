@@ -56,6 +56,38 @@ def test_split_compound_refuses_short_or_unknown_words(word: str) -> None:
     assert split_compound(word, VOCAB) is None
 
 
+# Text where the inflection and suffix pieces are words of their own ("sen", "den", "lighet" …).
+SPLIT_VOCAB = vocabulary(
+    [
+        "Remissen kom sent, men den som svarar i tid får ett svar. Remissvaren kom in.",
+        "Nämnden ser en möjlighet. Det är möjligt att lighet är ett ord i en lista.",
+        "Verket arbetar samlat; verksamheten och verksamhetens samheter.",
+        "Förslaget om lagen gäller en skola och skollagen. Brukaren och aren.",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "word", ["remissen", "remisser", "nämnden", "brukaren", "möjlighet", "verksamheten", "förslaget"]
+)
+def test_an_inflected_or_derived_word_is_no_compound(word: str) -> None:
+    # "remis" + "sen", "nämn" + "den", "möj" + "lighet", "verk" + "samheten", "förs" + "laget" are all
+    # known pieces, but an ending, a suffix or a stop word is not a compound part.
+    assert split_compound(word, SPLIT_VOCAB) is None
+
+
+@pytest.mark.parametrize(("word", "head", "tail"), [("skollagen", "skol", "lagen"), ("remissvaren", "remis", "svaren")])
+def test_a_real_compound_still_splits(word: str, head: str, tail: str) -> None:
+    parts = split_compound(word, SPLIT_VOCAB)
+    assert parts is not None
+    assert stem(parts[0]) == stem(head) and parts[1] == tail
+
+
+def test_remissen_does_not_meet_a_passage_about_being_late() -> None:
+    # Split into "remis" + "sen", "remissen" shared a term with "sen" (late) and "sent".
+    assert not set(analyse("remissen", SPLIT_VOCAB)) & set(analyse("sen", SPLIT_VOCAB))
+
+
 def test_a_question_about_bidrag_from_the_state_meets_statsbidrag() -> None:
     question = set(analyse("bidrag från staten", VOCAB))
     passage = set(analyse("Nämnden välkomnar generella statsbidrag.", VOCAB))
