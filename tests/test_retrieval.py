@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from langchain_core.documents import Document
 
+from assistant import retrieval
 from assistant.chain import Assistant
 from assistant.records import Hit
 from assistant.retrieval import Filters, HybridSearcher, RemissRetriever
@@ -294,3 +295,29 @@ def test_sentence_evidence_lifts_only_the_named_speakers_passages(
     assert lifted[own.id] > 0.2
     unnamed = {h.chunk.id: h.score for h in searcher._favour_answering_sentences(question, hits, [], [])}
     assert unnamed[other.id] > 0.2 and unnamed[own.id] > 0.2
+
+
+def test_a_passage_both_retrievers_rank_first_keeps_a_carried_over_speakers_lift(
+    searcher: HybridSearcher, chunks: list[Chunk]
+) -> None:
+    rrf = searcher.settings.rrf_k
+    malmo = [c for c in chunks if c.organisation == "Malmö stad"]
+    cks = [c for c in chunks if c.doc_id == CKS_DOC]
+    a, b = cks[0], malmo[0]
+    dense, lexical = [(a, 0.9), (b, 0.8)], [(a, 5.0), (b, 4.0)]
+    speaker = Target("organisation", "Malmö stad")
+    agreed = retrieval._agreed(dense, lexical)
+    assert agreed == {a.id}
+    assert retrieval._agreed(dense, list(reversed(lexical))) == frozenset()
+    by_id = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [speaker], agreed)}
+    w = searcher.settings.lexical_weight
+    assert by_id[a.id] == pytest.approx((1 + w + 1) / (rrf + 1))  # lifted like the speaker's own passages
+    assert by_id[b.id] == pytest.approx((1 + w) / (rrf + 2) + 1 / (rrf + 1))
+
+
+def test_only_a_speaker_carried_over_from_an_earlier_question_gives_way(searcher: HybridSearcher) -> None:
+    speaker = [Target("body", "Äldrenämnden (äldreförvaltningen)")]
+    carried = "Vad tycker borgarrådet om generella statsbidrag? (äldreförvaltningen)"
+    assert searcher._carried_only(carried, speaker)
+    assert not searcher._carried_only("Vad tycker äldreförvaltningen om generella statsbidrag?", speaker)
+    assert not searcher._carried_only("Vad tycker äldreförvaltningen om statsbidrag? (äldreförvaltningen)", speaker)
