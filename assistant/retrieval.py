@@ -35,7 +35,8 @@ _ACROSS = re.compile(
     re.IGNORECASE,
 )
 _CARRIED = re.compile(r"\s\(([^()]+)\)\s*$")  # what a follow-up carries over from earlier turns
-RERANK_DEPTH = 20  # fused hits that the sentence evidence may reorder
+RERANK_DEPTH = 20
+AGREED_DEPTH = 2  # both retrievers' first passages (see `_agreed`)  # fused hits that the sentence evidence may reorder
 
 
 @dataclass(frozen=True)
@@ -376,11 +377,9 @@ class HybridSearcher:
 
 
 def _agreed(dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> frozenset[str]:
-    """The passage both retrievers rank first: as strong a sign as a speaker carried over from an
-    earlier question, so that guess does not bury it."""
-    if dense and lexical and dense[0][0].id == lexical[0][0].id:
-        return frozenset({dense[0][0].id})
-    return frozenset()
+    """The passages both retrievers rank among their first `AGREED_DEPTH`: as strong a sign as a speaker
+    carried over from an earlier question, so that guess does not bury them."""
+    return frozenset(c.id for c, _ in dense[:AGREED_DEPTH]) & frozenset(c.id for c, _ in lexical[:AGREED_DEPTH])
 
 
 class RemissRetriever(BaseRetriever):

@@ -303,16 +303,17 @@ def test_a_passage_both_retrievers_rank_first_keeps_a_carried_over_speakers_lift
     rrf = searcher.settings.rrf_k
     malmo = [c for c in chunks if c.organisation == "Malmö stad"]
     cks = [c for c in chunks if c.doc_id == CKS_DOC]
-    a, b = cks[0], malmo[0]
-    dense, lexical = [(a, 0.9), (b, 0.8)], [(a, 5.0), (b, 4.0)]
+    a, b, c = cks[0], malmo[0], malmo[1]
+    dense, lexical = [(a, 0.9), (b, 0.8), (c, 0.7)], [(c, 5.0), (a, 4.0), (b, 3.0)]
+    assert retrieval._agreed(dense, lexical) == {a.id}  # among the first two of both lists
+    assert retrieval._agreed(dense, [(c, 5.0), (b, 4.0), (a, 3.0)]) == {b.id}
     speaker = Target("organisation", "Malmö stad")
-    agreed = retrieval._agreed(dense, lexical)
-    assert agreed == {a.id}
-    assert retrieval._agreed(dense, list(reversed(lexical))) == frozenset()
-    by_id = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [speaker], agreed)}
+    by_id = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [speaker], frozenset({a.id}))}
     w = searcher.settings.lexical_weight
-    assert by_id[a.id] == pytest.approx((1 + w + 1) / (rrf + 1))  # lifted like the speaker's own passages
-    assert by_id[b.id] == pytest.approx((1 + w) / (rrf + 2) + 1 / (rrf + 1))
+    assert by_id[a.id] == pytest.approx(1 / (rrf + 1) + w / (rrf + 2) + 1 / (rrf + 1))  # lifted like a speaker's
+    assert by_id[b.id] == pytest.approx(1 / (rrf + 2) + w / (rrf + 3) + 1 / (rrf + 1))
+    plain = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [speaker])}
+    assert plain[a.id] == pytest.approx(1 / (rrf + 1) + w / (rrf + 2))
 
 
 def test_only_a_speaker_carried_over_from_an_earlier_question_gives_way(searcher: HybridSearcher) -> None:

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from assistant.swedish import STOPWORDS, analyse, normalise, split_compound, stem, vocabulary, words
+from assistant.swedish import STOPWORDS, analyse, complete, normalise, split_compound, stem, vocabulary, words
 
 # A vocabulary as the index builds it: words and stems of ordinary text that uses the parts.
 VOCAB = vocabulary(
@@ -136,3 +136,36 @@ def test_stop_words_are_removed() -> None:
 
 def test_words_drop_single_characters_and_punctuation() -> None:
     assert words("a, b; SOU 2018:47 – x") == ["sou", "2018", "47"]
+
+
+@pytest.mark.parametrize(
+    ("definite", "bare"),
+    [("kontoret", "kontor"), ("stadsledningskontoret", "stadsledningskontor"), ("ansvaret", "ansvar")],
+)
+def test_a_definite_neuter_noun_shares_the_stem_of_its_bare_form(definite: str, bare: str) -> None:
+    # Snowball takes "kontoret" to "kontor" but "kontor" to "kont".
+    assert stem(definite) == stem(bare) == stem(definite + "s")
+
+
+CUT_VOCAB = vocabulary(
+    [
+        "Äldreförvaltningen svarade. Äldreförvaltningens tjänsteutlåtande kom i tid.",
+        "Stadsdelsnämnden och stadsdelsförvaltningen svarade också.",
+    ]
+)
+
+
+@pytest.mark.parametrize("typed", ["äldreförv", "aldreforv", "äldreförvaltn"])
+def test_a_cut_off_word_is_read_as_the_word_it_begins(typed: str) -> None:
+    assert complete(typed, CUT_VOCAB) == ("äldreförvaltning",)  # the stem, a vocabulary entry too
+    assert stem("äldreförvaltningen") in analyse(f"vad tycker {typed}", CUT_VOCAB)
+
+
+@pytest.mark.parametrize("typed", ["stadsdels", "äldre", "äldref"])
+def test_a_cut_off_word_that_begins_two_words_or_is_short_is_left_alone(typed: str) -> None:
+    # "stadsdels" begins both "stadsdelsnämnden" and "stadsdelsförvaltningen"; six letters are too few.
+    assert complete(typed, CUT_VOCAB) == ()
+
+
+def test_slk_is_the_stadsledningskontor() -> None:
+    assert stem("stadsledningskontoret") in analyse("vad tycker slk")
