@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from assistant.settings import Settings
 from assistant.store import Store
 from assistant.swedish import analyse
 from assistant.understanding.answer_types import expectation, first_question, support
-from assistant.understanding.entities import Target, aliases, find_targets, unknown_names
+from assistant.understanding.entities import Target, aliases, find_targets, mentions, unknown_names
 from assistant.understanding.terms import question_terms
 from ingest.records import Chunk
 
@@ -219,7 +220,7 @@ class HybridSearcher:
         if targets:
             # Lift the named speakers' passages by the weight of a first-rank hit.
             for chunk_id, chunk in chunks.items():
-                if chunk_id in agreed or any(getattr(chunk, t.field) == t.value for t in targets):
+                if chunk_id in agreed or _speaks_for(chunk, targets):
                     scores[chunk_id] += 1.0 / (rrf + 1)
         ordered = sorted(scores, key=lambda cid: -scores[cid])
         return [
@@ -270,7 +271,7 @@ class HybridSearcher:
         def bonus(hit: Hit) -> float:
             # With named speakers, only their passages are lifted: another body's wording must
             # not overtake the speaker the user asked about.
-            spoken = hit.chunk.id in agreed or any(getattr(hit.chunk, t.field) == t.value for t in speakers)
+            spoken = hit.chunk.id in agreed or _speaks_for(hit.chunk, speakers)
             if speakers and not spoken:
                 return 0.0
             lifted = lexical.sentence_coverage(hit.chunk.id, terms) + typed.get(hit.chunk.id, 0.0)
@@ -374,6 +375,21 @@ class HybridSearcher:
             )
             for r, i in enumerate(order, start=1)
         ]
+
+
+def _speaks_for(chunk: Chunk, speakers: list[Target]) -> bool:
+    """The passage is a named speaker's own, or another body's account of what a named body said
+    ("Norrmalms stadsdelsnämnd ställer sig positiv …" in the city's summary of the answers)."""
+    return any(
+        getattr(chunk, t.field) == t.value or (t.field == "body" and _names(chunk.id, chunk.text, t.value))
+        for t in speakers
+    )
+
+
+@lru_cache(maxsize=8192)
+def _names(chunk_id: str, text: str, name: str) -> bool:
+    """`mentions`, remembered per passage (the same candidates come back question after question)."""
+    return mentions(text, name)
 
 
 def _agreed(dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> frozenset[str]:

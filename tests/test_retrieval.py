@@ -6,6 +6,7 @@ text the corpus does not contain.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import Counter
 
@@ -322,3 +323,16 @@ def test_only_a_speaker_carried_over_from_an_earlier_question_gives_way(searcher
     assert searcher._carried_only(carried, speaker)
     assert not searcher._carried_only("Vad tycker äldreförvaltningen om generella statsbidrag?", speaker)
     assert not searcher._carried_only("Vad tycker äldreförvaltningen om statsbidrag? (äldreförvaltningen)", speaker)
+
+
+def test_a_summary_of_what_a_named_body_said_counts_as_that_bodys(chunks: list[Chunk]) -> None:
+    body = Target("body", "Norrmalms stadsdelsnämnd")
+    summary = next(c for c in chunks if c.body != body.value and "Norrmalms stadsdelsnämnd ställer sig" in c.text)
+    own = next(c for c in chunks if c.body == body.value)
+    silent = next(c for c in chunks if c.body != body.value and "norrmalm" not in c.text.lower())
+    assert retrieval._speaks_for(summary, [body]) and retrieval._speaks_for(own, [body])
+    assert not retrieval._speaks_for(silent, [body])
+    # A city is named all over its bodies' texts: only its own passages are its.
+    city = Target("organisation", "Stockholms stad")
+    other = next(c for c in chunks if c.organisation != city.value)
+    assert not retrieval._speaks_for(dataclasses.replace(other, text=f"{other.text} Stockholms stad"), [city])
