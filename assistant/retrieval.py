@@ -36,8 +36,8 @@ _ACROSS = re.compile(
     re.IGNORECASE,
 )
 _CARRIED = re.compile(r"\s\(([^()]+)\)\s*$")  # what a follow-up carries over from earlier turns
-RERANK_DEPTH = 20
-AGREED_DEPTH = 2  # both retrievers' first passages (see `_agreed`)  # fused hits that the sentence evidence may reorder
+RERANK_DEPTH = 20  # fused hits that the sentence evidence may reorder
+AGREED_DEPTH = 2  # both retrievers' first passages (see `_agreed`)
 
 
 @dataclass(frozen=True)
