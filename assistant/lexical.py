@@ -38,7 +38,7 @@ from assistant.swedish import analyse, split_compound, vocabulary
 from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 13  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
+LEXICAL_FORMAT = 15  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
 K1, B = 1.2, 0.75  # Lucene's defaults, as bm25s used before
 # One posting: a passage's row, how often the term occurs in it, and its length in terms.
 POSTING = np.dtype([("n", "<i4"), ("tf", "<i4"), ("dl", "<i4")])

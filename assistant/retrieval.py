@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from assistant.settings import Settings
 from assistant.store import Store
 from assistant.swedish import analyse
 from assistant.understanding.answer_types import expectation, first_question, support
-from assistant.understanding.entities import Target, aliases, find_targets, unknown_names
+from assistant.understanding.entities import Target, aliases, find_targets, mentions, unknown_names
 from assistant.understanding.terms import question_terms
 from ingest.records import Chunk
 
@@ -34,7 +35,9 @@ _ACROSS = re.compile(
     r"\b(remissinstans\w*|vilka|jämför\w*|skiljer|olika|alla|flera|instanser|several|which|compare|differ\w*)\b",
     re.IGNORECASE,
 )
+_CARRIED = re.compile(r"\s\(([^()]+)\)\s*$")  # what a follow-up carries over from earlier turns
 RERANK_DEPTH = 20  # fused hits that the sentence evidence may reorder
+AGREED_DEPTH = 2  # both retrievers' first passages (see `_agreed`)
 
 
 @dataclass(frozen=True)
@@ -165,9 +168,10 @@ class HybridSearcher:
         t4 = time.perf_counter()
         full = len(retrievers) > 1  # baselines get neither the speaker lift nor reranking
         speakers = self._most_specific([t for t in targets if not self._is_topic(t)])
-        hits = self._fuse(dense, lex, speakers if full else [])
+        agreed = _agreed(dense, lex) if speakers and self._carried_only(question, speakers) else frozenset()
+        hits = self._fuse(dense, lex, speakers if full else [], agreed)
         if full and settings.sentence_weight > 0:
-            hits = self._favour_answering_sentences(words, hits, targets, speakers, vector)
+            hits = self._favour_answering_sentences(words, hits, targets, speakers, vector, agreed)
         if full and self._wants_rerank():
             hits = self._rerank(question, hits[: max(3 * k, 20)])
         hits = self._diversify(question, hits, targets, filters, k)
@@ -194,7 +198,11 @@ class HybridSearcher:
         )
 
     def _fuse(
-        self, dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]], targets: list[Target]
+        self,
+        dense: list[tuple[Chunk, float]],
+        lexical: list[tuple[Chunk, float]],
+        targets: list[Target],
+        agreed: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         rrf = self.settings.rrf_k
         scores: dict[str, float] = {}
@@ -212,7 +220,7 @@ class HybridSearcher:
         if targets:
             # Lift the named speakers' passages by the weight of a first-rank hit.
             for chunk_id, chunk in chunks.items():
-                if any(getattr(chunk, t.field) == t.value for t in targets):
+                if chunk_id in agreed or _speaks_for(chunk, targets):
                     scores[chunk_id] += 1.0 / (rrf + 1)
         ordered = sorted(scores, key=lambda cid: -scores[cid])
         return [
@@ -234,6 +242,7 @@ class HybridSearcher:
         targets: list[Target],
         speakers: list[Target],
         vector: list[float] | None = None,
+        agreed: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         """Add `sentence_weight` × the best one-sentence coverage of the question's terms (plus, for
         count, date and name questions, the answer-type support), and reorder.
@@ -262,7 +271,8 @@ class HybridSearcher:
         def bonus(hit: Hit) -> float:
             # With named speakers, only their passages are lifted: another body's wording must
             # not overtake the speaker the user asked about.
-            if speakers and not any(getattr(hit.chunk, t.field) == t.value for t in speakers):
+            spoken = hit.chunk.id in agreed or _speaks_for(hit.chunk, speakers)
+            if speakers and not spoken:
                 return 0.0
             lifted = lexical.sentence_coverage(hit.chunk.id, terms) + typed.get(hit.chunk.id, 0.0)
             return weight * lifted + self.settings.sentence_meaning_weight * meaning.get(hit.chunk.id, 0.0)
@@ -314,6 +324,16 @@ class HybridSearcher:
             for i, h in enumerate(chosen, start=1)
         ]
 
+    def _carried_only(self, question: str, speakers: list[Target]) -> bool:
+        """Are the speakers named only in the context a follow-up carries over ("… (äldreförvaltningen)"),
+        not in the question's own words? Then they are a guess from an earlier turn."""
+        match = _CARRIED.search(question)
+        if not match:
+            return False
+        organisations, bodies = self.store.speaker_names()
+        own = {(t.field, t.value) for t in find_targets(question[: match.start()], organisations, bodies)}
+        return not any((t.field, t.value) in own for t in speakers)
+
     def _most_specific(self, speakers: list[Target]) -> list[Target]:
         """A body and its own organisation named together ("stadsledningskontoret i Stockholm") are
         one speaker: the body. The organisation alone would lift every body of the city."""
@@ -355,6 +375,27 @@ class HybridSearcher:
             )
             for r, i in enumerate(order, start=1)
         ]
+
+
+def _speaks_for(chunk: Chunk, speakers: list[Target]) -> bool:
+    """The passage is a named speaker's own, or another body's account of what a named body said
+    ("Norrmalms stadsdelsnämnd ställer sig positiv …" in the city's summary of the answers)."""
+    return any(
+        getattr(chunk, t.field) == t.value or (t.field == "body" and _names(chunk.id, chunk.text, t.value))
+        for t in speakers
+    )
+
+
+@lru_cache(maxsize=8192)
+def _names(chunk_id: str, text: str, name: str) -> bool:
+    """`mentions`, remembered per passage (the same candidates come back question after question)."""
+    return mentions(text, name)
+
+
+def _agreed(dense: list[tuple[Chunk, float]], lexical: list[tuple[Chunk, float]]) -> frozenset[str]:
+    """The passages both retrievers rank among their first `AGREED_DEPTH`: as strong a sign as a speaker
+    carried over from an earlier question, so that guess does not bury them."""
+    return frozenset(c.id for c, _ in dense[:AGREED_DEPTH]) & frozenset(c.id for c, _ in lexical[:AGREED_DEPTH])
 
 
 class RemissRetriever(BaseRetriever):

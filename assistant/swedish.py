@@ -15,6 +15,7 @@ their distinctions, and the index itself is unchanged (its own words are all kno
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -59,8 +60,12 @@ STOPWORDS = frozenset(
     for word in line.split()
 )
 _MIN_PART = 3
+# Derivational suffixes (as stemmed): what remains of "möjlighet", "verksamhet", "planering" after a
+# known first part is no word of its own.
+_SUFFIXES = frozenset("het lig ing ning sam samhet bar skap dom else ande ende are tar ism ist era ser sera ig".split())
 _MIN_STEM = 5  # a shorter stem is too often another word's ("farande" → "far" → "får")
 MIN_CORRECTED = 10  # shorter words are too often another real word one letter away
+MIN_TRUNCATED = 7  # a shorter cut-off word begins too many words ("social", "förvalt")
 _DOUBLE_END = re.compile(r"([bcdfghjklmnpqrstvwxz])\1$")
 
 
@@ -86,8 +91,13 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """Snowball Swedish, then the definite -et it leaves on long nouns ("policylabbet" = "policylabb")
-    and one of a final double consonant dropped ("policylabb" = "policylab")."""
+    and one of a final double consonant dropped ("policylabb" = "policylab").
+
+    Snowball takes one ending off: "kontoret" loses its -et but keeps the -or that "kontor" loses
+    ("kontor" → "kont"), so a word it took -et(s) from is stemmed once more, as its bare form is."""
     stemmed = _stemmer().stemWord(word)
+    if word[len(stemmed) :] in ("et", "ets"):
+        stemmed = _stemmer().stemWord(stemmed)
     if len(stemmed) >= 7 and stemmed.endswith("et") and not stemmed.endswith("het"):
         stemmed = stemmed[:-2]
     return _DOUBLE_END.sub(r"\1", stemmed)
@@ -103,17 +113,36 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(w for w in seen if len(w) >= _MIN_PART)
 
 
+def _suffix(part: str) -> bool:
+    """A derivational suffix or inflectional ending, also after a linking s ("ledars" + "kap")."""
+    return part in _SUFFIXES or part in _ENDINGS or (part[:1] != "s" and "s" + part in _SUFFIXES)
+
+
 def split_compound(word: str, vocab: frozenset[str]) -> tuple[str, str] | None:
-    """Best split of a compound into two known parts (with a linking -s- allowed), or None."""
+    """Best split of a compound into two known parts (with a linking -s- allowed), or None.
+
+    The split falls inside the word's stem, leaving at least `_MIN_PART` of its letters to the
+    second part, so an inflected word is no compound of its stem and its ending ("remissen" is no
+    "remis" + "sen", "nämnden" no "nämn" + "den"); the second part is no suffix ("möjlighet" is no
+    "möj" + "lighet", "verksamhet" no "verk" + "samhet") and the first no stop word ("förslag" is
+    no "för(s)" + "lag")."""
     if len(word) < 2 * _MIN_PART + 1:
         return None
+    whole = stem(word)
     best: tuple[int, tuple[str, str]] | None = None
     for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
         left, right = word[:i], word[i:]
-        right_known = right in vocab or stem(right) in vocab
-        if not right_known:
+        right_stem = stem(right)
+        # Snowball cuts "remissvaren" to "remissv": a second part with a stem of its own may reach past it.
+        inside = i <= len(whole) - _MIN_PART or len(right_stem) > _MIN_PART
+        if not inside or stem(left) == whole or _suffix(right_stem):
             continue
-        for head in (left, left[:-1] if left.endswith("s") and len(left) > _MIN_PART else ""):
+        if not (right in vocab or right_stem in vocab):
+            continue
+        linked = left[:-1] if left.endswith("s") and len(left) > _MIN_PART else ""
+        if left in STOPWORDS or linked in STOPWORDS:
+            continue
+        for head in (left, linked):
             if head and (head in vocab or stem(head) in vocab):
                 score = min(len(head), len(right))
                 if best is None or score > best[0]:
@@ -177,7 +206,9 @@ def restore(word: str, vocab: frozenset[str], typos: bool = True) -> tuple[tuple
     stems = folded.entries.get(stem(key), ()) if len(stem(key)) >= _MIN_STEM else ()
     if stems:
         return (), stems
-    return (correct(word, vocab) if typos else ()), ()
+    if not typos:
+        return (), ()
+    return correct(word, vocab) or complete(word, vocab), ()
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
@@ -258,6 +289,37 @@ def correct(word: str, vocab: frozenset[str]) -> tuple[str, ...]:
     ]
     close = [c for c in close if not any(c == stem(other) for other in close if other != c)]  # a word's stem
     return tuple(close) if len({stem(c) for c in close}) == 1 else ()
+
+
+@lru_cache(maxsize=8)
+def _sorted_keys(vocab: frozenset[str]) -> tuple[str, ...]:
+    """The folded vocabulary in order, for prefix look-ups."""
+    return tuple(sorted(_folded_vocabulary(vocab).keys))
+
+
+def complete(word: str, vocab: frozenset[str]) -> tuple[str, ...]:
+    """The vocabulary word a cut-off word stands for ("äldreförv", "stadsledningskont" →
+    "äldreförvaltning…", "stadsledningskontor…"), or () when the words it begins are not all
+    forms of one word (one stem) or it is too short to tell."""
+    key = fold(word)
+    if len(key) < MIN_TRUNCATED:
+        return ()
+    keys = _sorted_keys(vocab)
+    start = bisect.bisect_left(keys, key)
+    longer = []
+    for candidate in keys[start:]:
+        if not candidate.startswith(key):
+            break
+        if len(candidate) >= len(key) + 2:
+            longer.extend(_folded_vocabulary(vocab).entries[candidate])
+    if not longer:
+        return ()
+    stems = {stem(w) for w in longer}
+    stems = {s for s in stems if not any(s != o and s.startswith(o) for o in stems)}  # "äldreförvaltning(s)"
+    if len(stems) != 1:
+        return ()
+    shortest = min(longer, key=len)
+    return (shortest,) if fold(shortest).startswith(key) else ()
 
 
 def is_known(word: str, vocab: frozenset[str], typos: bool = True) -> bool:
@@ -343,7 +405,7 @@ def _written(word: str, vocab: frozenset[str]) -> str | None:
 
     if key in folded.entries or (len(stem(key)) >= _MIN_STEM and stem(key) in folded.entries):
         return one(key)
-    corrected = set(correct(word, vocab))
+    corrected = set(correct(word, vocab) or complete(word, vocab))
     return corrected.pop() if len(corrected) == 1 else None
 
 

@@ -6,12 +6,14 @@ text the corpus does not contain.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections import Counter
 
 import pytest
 from langchain_core.documents import Document
 
+from assistant import retrieval
 from assistant.chain import Assistant
 from assistant.records import Hit
 from assistant.retrieval import Filters, HybridSearcher, RemissRetriever
@@ -294,3 +296,43 @@ def test_sentence_evidence_lifts_only_the_named_speakers_passages(
     assert lifted[own.id] > 0.2
     unnamed = {h.chunk.id: h.score for h in searcher._favour_answering_sentences(question, hits, [], [])}
     assert unnamed[other.id] > 0.2 and unnamed[own.id] > 0.2
+
+
+def test_a_passage_both_retrievers_rank_first_keeps_a_carried_over_speakers_lift(
+    searcher: HybridSearcher, chunks: list[Chunk]
+) -> None:
+    rrf = searcher.settings.rrf_k
+    malmo = [c for c in chunks if c.organisation == "Malmö stad"]
+    cks = [c for c in chunks if c.doc_id == CKS_DOC]
+    a, b, c = cks[0], malmo[0], malmo[1]
+    dense, lexical = [(a, 0.9), (b, 0.8), (c, 0.7)], [(c, 5.0), (a, 4.0), (b, 3.0)]
+    assert retrieval._agreed(dense, lexical) == {a.id}  # among the first two of both lists
+    assert retrieval._agreed(dense, [(c, 5.0), (b, 4.0), (a, 3.0)]) == {b.id}
+    speaker = Target("organisation", "Malmö stad")
+    by_id = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [speaker], frozenset({a.id}))}
+    w = searcher.settings.lexical_weight
+    assert by_id[a.id] == pytest.approx(1 / (rrf + 1) + w / (rrf + 2) + 1 / (rrf + 1))  # lifted like a speaker's
+    assert by_id[b.id] == pytest.approx(1 / (rrf + 2) + w / (rrf + 3) + 1 / (rrf + 1))
+    plain = {h.chunk.id: h.score for h in searcher._fuse(dense, lexical, [speaker])}
+    assert plain[a.id] == pytest.approx(1 / (rrf + 1) + w / (rrf + 2))
+
+
+def test_only_a_speaker_carried_over_from_an_earlier_question_gives_way(searcher: HybridSearcher) -> None:
+    speaker = [Target("body", "Äldrenämnden (äldreförvaltningen)")]
+    carried = "Vad tycker borgarrådet om generella statsbidrag? (äldreförvaltningen)"
+    assert searcher._carried_only(carried, speaker)
+    assert not searcher._carried_only("Vad tycker äldreförvaltningen om generella statsbidrag?", speaker)
+    assert not searcher._carried_only("Vad tycker äldreförvaltningen om statsbidrag? (äldreförvaltningen)", speaker)
+
+
+def test_a_summary_of_what_a_named_body_said_counts_as_that_bodys(chunks: list[Chunk]) -> None:
+    body = Target("body", "Norrmalms stadsdelsnämnd")
+    summary = next(c for c in chunks if c.body != body.value and "Norrmalms stadsdelsnämnd ställer sig" in c.text)
+    own = next(c for c in chunks if c.body == body.value)
+    silent = next(c for c in chunks if c.body != body.value and "norrmalm" not in c.text.lower())
+    assert retrieval._speaks_for(summary, [body]) and retrieval._speaks_for(own, [body])
+    assert not retrieval._speaks_for(silent, [body])
+    # A city is named all over its bodies' texts: only its own passages are its.
+    city = Target("organisation", "Stockholms stad")
+    other = next(c for c in chunks if c.organisation != city.value)
+    assert not retrieval._speaks_for(dataclasses.replace(other, text=f"{other.text} Stockholms stad"), [city])

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from assistant.swedish import STOPWORDS, analyse, normalise, split_compound, stem, vocabulary, words
+from assistant.swedish import STOPWORDS, analyse, complete, normalise, split_compound, stem, vocabulary, words
 
 # A vocabulary as the index builds it: words and stems of ordinary text that uses the parts.
 VOCAB = vocabulary(
@@ -54,6 +54,38 @@ def test_tillitsbaserad_yields_tillit() -> None:
 @pytest.mark.parametrize("word", ["stat", "bidragen", "kommunerna", "xyzabcqrst"])
 def test_split_compound_refuses_short_or_unknown_words(word: str) -> None:
     assert split_compound(word, VOCAB) is None
+
+
+# Text where the inflection and suffix pieces are words of their own ("sen", "den", "lighet" …).
+SPLIT_VOCAB = vocabulary(
+    [
+        "Remissen kom sent, men den som svarar i tid får ett svar. Remissvaren kom in.",
+        "Nämnden ser en möjlighet. Det är möjligt att lighet är ett ord i en lista.",
+        "Verket arbetar samlat; verksamheten och verksamhetens samheter.",
+        "Förslaget om lagen gäller en skola och skollagen. Brukaren och aren.",
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    "word", ["remissen", "remisser", "nämnden", "brukaren", "möjlighet", "verksamheten", "förslaget"]
+)
+def test_an_inflected_or_derived_word_is_no_compound(word: str) -> None:
+    # "remis" + "sen", "nämn" + "den", "möj" + "lighet", "verk" + "samheten", "förs" + "laget" are all
+    # known pieces, but an ending, a suffix or a stop word is not a compound part.
+    assert split_compound(word, SPLIT_VOCAB) is None
+
+
+@pytest.mark.parametrize(("word", "head", "tail"), [("skollagen", "skol", "lagen"), ("remissvaren", "remis", "svaren")])
+def test_a_real_compound_still_splits(word: str, head: str, tail: str) -> None:
+    parts = split_compound(word, SPLIT_VOCAB)
+    assert parts is not None
+    assert stem(parts[0]) == stem(head) and parts[1] == tail
+
+
+def test_remissen_does_not_meet_a_passage_about_being_late() -> None:
+    # Split into "remis" + "sen", "remissen" shared a term with "sen" (late) and "sent".
+    assert not set(analyse("remissen", SPLIT_VOCAB)) & set(analyse("sen", SPLIT_VOCAB))
 
 
 def test_a_question_about_bidrag_from_the_state_meets_statsbidrag() -> None:
@@ -104,3 +136,36 @@ def test_stop_words_are_removed() -> None:
 
 def test_words_drop_single_characters_and_punctuation() -> None:
     assert words("a, b; SOU 2018:47 – x") == ["sou", "2018", "47"]
+
+
+@pytest.mark.parametrize(
+    ("definite", "bare"),
+    [("kontoret", "kontor"), ("stadsledningskontoret", "stadsledningskontor"), ("ansvaret", "ansvar")],
+)
+def test_a_definite_neuter_noun_shares_the_stem_of_its_bare_form(definite: str, bare: str) -> None:
+    # Snowball takes "kontoret" to "kontor" but "kontor" to "kont".
+    assert stem(definite) == stem(bare) == stem(definite + "s")
+
+
+CUT_VOCAB = vocabulary(
+    [
+        "Äldreförvaltningen svarade. Äldreförvaltningens tjänsteutlåtande kom i tid.",
+        "Stadsdelsnämnden och stadsdelsförvaltningen svarade också.",
+    ]
+)
+
+
+@pytest.mark.parametrize("typed", ["äldreförv", "aldreforv", "äldreförvaltn"])
+def test_a_cut_off_word_is_read_as_the_word_it_begins(typed: str) -> None:
+    assert complete(typed, CUT_VOCAB) == ("äldreförvaltning",)  # the stem, a vocabulary entry too
+    assert stem("äldreförvaltningen") in analyse(f"vad tycker {typed}", CUT_VOCAB)
+
+
+@pytest.mark.parametrize("typed", ["stadsdels", "äldre", "äldref"])
+def test_a_cut_off_word_that_begins_two_words_or_is_short_is_left_alone(typed: str) -> None:
+    # "stadsdels" begins both "stadsdelsnämnden" and "stadsdelsförvaltningen"; six letters are too few.
+    assert complete(typed, CUT_VOCAB) == ()
+
+
+def test_slk_is_the_stadsledningskontor() -> None:
+    assert stem("stadsledningskontoret") in analyse("vad tycker slk")
