@@ -1,9 +1,10 @@
 """Decide: answer or abstain, once per question, from general features and one fitted model.
 
 `features.gather` measures the question and its evidence; `model.AnswerabilityModel` turns the
-measurements into P(answerable); `decide` applies the one hard rule whose precision is near 1
-(an organisation the corpus never names) and the model's threshold, and says why in the user's
-language when it abstains.
+measurements into P(answerable); `decide` applies the two hard rules whose precision is near 1
+(an organisation the corpus never names; a question none of whose words the corpus uses at all,
+"Hur bakar man surdegsbröd?", which a model fitted on a few such cases can still answer) and the
+model's threshold, and says why in the user's language when it abstains.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class Decision:
 def decide(evidence: Evidence, model: AnswerabilityModel, prompts: Path, language: str) -> Decision:
     """Answer when the model's probability reaches its threshold, unless a hard rule says no."""
     probability = model.probability(evidence.vector())
-    if evidence.values["unknown_organisation"]:
+    if evidence.values["unknown_organisation"] or evidence.values["known_words"] == 0.0:
         return Decision(False, probability, _reason(evidence, prompts, language))
     if probability >= model.threshold:
         return Decision(True, probability, "")
