@@ -117,9 +117,11 @@ def gather(
     words_cov = coverage(hits, terms, lexical) if terms else 0.0
     words_speaker = coverage(spoken, terms, lexical) if (terms and r.speakers) else words_cov
     words_elsewhere = 0.0
-    if r.speakers and terms:
+    if r.speakers and terms and asks_stance:
         # A named speaker that never takes up the topic while another body does: the near-miss
-        # "Vad anser X om Y?" where Y is someone else's subject.
+        # "Vad anser X om Y?" where Y is someone else's subject. Only for a question about a view:
+        # "När fattade Farsta sitt beslut?" asks about the speaker's own act, whose words
+        # ("fattade") other bodies' passages may hold while Farsta's holds the date.
         found = lexical.search(standalone, 2 * EVIDENCE_DEPTH, keep=lambda c: not _chunk_by(c, r.speakers))
         elsewhere = [Hit(c, s, i, ("lexical",)) for i, (c, s) in enumerate(found, start=1)]
         words_elsewhere = max(0.0, coverage(elsewhere, terms, lexical) - words_speaker)
