@@ -565,29 +565,23 @@ class Store:
     def committed_chunks(self) -> list[Chunk]:
         committed = self.manifest()
         got = self._read(lambda h: get_all(h.chunks, ["documents", "metadatas"]))
-        chunks = [
-            Chunk.from_metadata(i, d, m)
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-            if _is_committed(m, committed)
-        ]
+        chunks = [c for c, m in _chunks_read(got) if _is_committed(m, committed)]
         return sorted(chunks, key=lambda c: (c.doc_id, c.start))
 
     def committed_document_chunks(self, doc_id: str) -> list[Chunk]:
         """One committed document's chunks, in order, read from Chroma by its id and hash (not the
         whole collection): for a reader whose lexical index lags behind the manifest."""
         entry = self.manifest().get(doc_id)
-        if entry is None:
-            return []
+        return self._document_chunks(doc_id, entry.doc_hash) if entry is not None else []
+
+    def _document_chunks(self, doc_id: str, doc_hash: str) -> list[Chunk]:
+        """The chunks Chroma holds for one version of a document, in order."""
         got = self._read(
             lambda h: h.chunks.get(
-                where={"$and": [{"doc_id": doc_id}, {"doc_hash": entry.doc_hash}]}, include=["documents", "metadatas"]
+                where={"$and": [{"doc_id": doc_id}, {"doc_hash": doc_hash}]}, include=["documents", "metadatas"]
             )
         )
-        chunks = [
-            Chunk.from_metadata(i, d, m)
-            for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-        ]
-        return sorted(chunks, key=lambda c: c.start)
+        return sorted((c for c, _ in _chunks_read(got)), key=lambda c: c.start)
 
     def chunk_count(self) -> int:
         self.manifest()
@@ -687,19 +681,10 @@ class Store:
             index.remove_document(doc_id)
         missing = [e for d, e in sorted(entries.items()) if have.get(d) != e.doc_hash]
         for entry in missing:
-            got = self._read(
-                lambda h, e=entry: h.chunks.get(
-                    where={"$and": [{"doc_id": e.doc_id}, {"doc_hash": e.doc_hash}]},
-                    include=["documents", "metadatas"],
-                )
-            )
-            chunks = [
-                Chunk.from_metadata(i, d, m)
-                for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
-            ]
+            chunks = self._document_chunks(entry.doc_id, entry.doc_hash)
             if len(chunks) != entry.n_chunks:
                 continue  # changed meanwhile by a writer elsewhere: the next change brings it in
-            index.replace_document(entry.doc_id, entry.doc_hash, sorted(chunks, key=lambda c: c.start))
+            index.replace_document(entry.doc_id, entry.doc_hash, chunks)
         if missing:
             log.info("Lexikala indexet: %d dokument lästes in på %.1f s.", len(missing), time.perf_counter() - started)
         index.refresh()
@@ -748,6 +733,14 @@ def get_all(collection: Any, include: list[str]) -> dict[str, list]:
         if len(page["ids"]) < _PAGE:
             return out
         offset += _PAGE
+
+
+def _chunks_read(got: Any) -> list[tuple[Chunk, dict]]:
+    """The chunks of a Chroma `get` with documents and metadatas, each beside its metadata."""
+    return [
+        (Chunk.from_metadata(i, d, m), m)
+        for i, d, m in zip(got["ids"], got["documents"] or [], got["metadatas"] or [], strict=True)
+    ]
 
 
 def _is_committed(meta: dict | None, committed: dict[str, ManifestEntry]) -> bool:
