@@ -78,7 +78,10 @@ def test_slow_model_does_not_block_an_empty_question(corpus_settings: Settings) 
             corpus_settings, llm_base_url=llm.base_url, llm_model="test-model", llm_timeout=budget, concurrency=4
         ) as app,
     ):
-        llm.script(*(Endless() for _ in range(4)), Reply("Malmö välkomnar generella statsbidrag [1].", pieces=3))
+        # 20 pieces a second: the 10 s budget ends each stream long before its 800-token cap could
+        # (at the default 50 a second an idle machine reached the cap first and the test lost its point).
+        endless = (Endless(pause=0.05) for _ in range(4))
+        llm.script(*endless, Reply("Malmö välkomnar generella statsbidrag [1].", pieces=3))
         probe = client(app.url)
         api = send_api_name(probe)
         probe.close()
