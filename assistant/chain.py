@@ -144,10 +144,11 @@ class Assistant:
         history = turn.history
         if language == "sv" and self.store.manifest():
             # Words and names as the documents write them: "aldrenamnden" → "Äldrenämnden".
-            vocab = self.store.lexical().vocab
+            lexical = self.store.lexical()
+            vocab, names = lexical.vocab, lexical.proper_nouns
             organisations, bodies = self.store.speaker_names()
-            question = normalise_question(question, vocab, organisations, bodies)
-            history = tuple((normalise_question(q, vocab, organisations, bodies), a) for q, a in history)
+            question = normalise_question(question, vocab, organisations, bodies, names)
+            history = tuple((normalise_question(q, vocab, organisations, bodies, names), a) for q, a in history)
         return replace(turn, question=question, language=language, history=history)
 
     def _condense(self, turn: Turn) -> Turn:

@@ -34,11 +34,11 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.swedish import analyse, split_compound, vocabulary
+from assistant.swedish import analyse, proper_nouns, split_compound, vocabulary
 from ingest.chunking import sentence_spans
 from ingest.records import Chunk
 
-LEXICAL_FORMAT = 15  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
+LEXICAL_FORMAT = 17  # bump when the analysis or the stored columns change (the store then re-reads Chroma)
 K1, B = 1.2, 0.75  # Lucene's defaults, as bm25s used before
 # One posting: a passage's row, how often the term occurs in it, and its length in terms.
 POSTING = np.dtype([("n", "<i4"), ("tf", "<i4"), ("dl", "<i4")])
@@ -99,6 +99,7 @@ class _Snapshot:
     df: dict[str, int] = field(default_factory=dict)
     sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(default_factory=dict)
     organisation_of: dict[str, str] | None = None
+    proper_nouns: dict[str, str] | None = None
     total_terms: int | None = None
     chunk_rows: dict[int, Chunk] = field(default_factory=dict)
     previous_vocab: frozenset[str] | None = None  # reused when unchanged, so caches keyed on it stay warm
@@ -376,6 +377,15 @@ class LexicalIndex:
         """Every indexed chunk (reads the whole index: for checks and tests, not for answering)."""
         rows = self._query("SELECT id, text, meta FROM chunks ORDER BY n")
         return [Chunk.from_metadata(i, t, json.loads(m)) for i, t, m in rows]
+
+    @property
+    def proper_nouns(self) -> dict[str, str]:
+        """Names the indexed text always capitalises (lower case -> as written), for questions typed
+        in lower case; read once per index version."""
+        snap = self._snapshot
+        if snap.proper_nouns is None:
+            snap.proper_nouns = proper_nouns(t for (t,) in self._query("SELECT text FROM chunks"))
+        return snap.proper_nouns
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
         """One document's chunks in order (the position matrix reads only the documents that changed)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -66,7 +67,20 @@ _SUFFIXES = frozenset("het lig ing ning sam samhet bar skap dom else ande ende a
 _MIN_STEM = 5  # a shorter stem is too often another word's ("farande" → "far" → "får")
 MIN_CORRECTED = 10  # shorter words are too often another real word one letter away
 MIN_TRUNCATED = 7  # a shorter cut-off word begins too many words ("social", "förvalt")
+_GENITIVE_AFTER = ("ares", "ers", "ars", "ors")  # a genitive -s on a plural or an -are noun
 _DOUBLE_END = re.compile(r"([bcdfghjklmnpqrstvwxz])\1$")
+
+
+def _load_verb_forms() -> dict[str, str]:
+    forms: dict[str, str] = {}
+    for line in (Path(__file__).parent / "verbs_sv.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            infinitive, *others = line.split()
+            forms.update((form, infinitive) for form in (infinitive, *others))
+    return forms
+
+
+VERB_FORMS = _load_verb_forms()
 
 
 @lru_cache(maxsize=1)
@@ -94,13 +108,23 @@ def stem(word: str) -> str:
     and one of a final double consonant dropped ("policylabb" = "policylab").
 
     Snowball takes one ending off: "kontoret" loses its -et but keeps the -or that "kontor" loses
-    ("kontor" → "kont"), so a word it took -et(s) from is stemmed once more, as its bare form is."""
+    ("kontor" → "kont"), so a word it took -et(s) from is stemmed once more, as its bare form is.
+    A strong verb's forms are its infinitive (`verbs_sv.txt`): "tog" = "tar" = "ta"."""
+    if word in VERB_FORMS:
+        return VERB_FORMS[word]
     stemmed = _stemmer().stemWord(word)
     if word[len(stemmed) :] in ("et", "ets"):
         stemmed = _stemmer().stemWord(stemmed)
     if len(stemmed) >= 7 and stemmed.endswith("et") and not stemmed.endswith("het"):
         stemmed = stemmed[:-2]
-    return _DOUBLE_END.sub(r"\1", stemmed)
+    stemmed = _DOUBLE_END.sub(r"\1", stemmed)
+    if len(word) >= 6 and word.endswith(_GENITIVE_AFTER):
+        # Snowball takes only the genitive -s (or -es) off "kommuners", "socialsekreterares", leaving
+        # the plural or -are ending the bare form loses: stem them as that form.
+        bare = stem(word[:-1])
+        if stemmed.startswith(bare):
+            return bare
+    return stemmed
 
 
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:
@@ -438,3 +462,36 @@ def analyse(text: str, vocab: frozenset[str] = frozenset()) -> list[str]:
             terms.extend(_word_terms(x, vocab))
         terms.extend(stems)
     return terms
+
+
+_TOKEN = re.compile(r"[\wåäöÅÄÖéÉ]+")
+_SENTENCE_END = frozenset(".!?:;•\n")
+
+
+def proper_nouns(texts: Iterable[str], min_count: int = 2) -> dict[str, str]:
+    """Words the texts always capitalise inside a sentence (names: "Skolinspektionen", "IVO"), as
+    lower case -> their usual written form. A question typed in lower case ("vad tyckte
+    skolinspektionen …") names the same thing; a word also written in lower case is no name."""
+    written: dict[str, Counter[str]] = {}
+    lower: set[str] = set()
+    for text in texts:
+        for match in _TOKEN.finditer(text):
+            token = match.group(0)
+            low = token.lower()
+            if not token[:1].isupper():
+                lower.add(low)
+                continue
+            before = text[: match.start()].rstrip(" \t\"'(*#-–")
+            if not before or before[-1] in _SENTENCE_END:  # a sentence's first word: capitalised as such
+                continue
+            written.setdefault(low, Counter())[token] += 1
+    lower_stems = {stem(w) for w in lower}  # "Lag" in a heading is "lagen" elsewhere: a word, no name
+    return {
+        low: forms.most_common(1)[0][0]
+        for low, forms in written.items()
+        if low not in lower
+        and stem(low) not in lower_stems
+        and sum(forms.values()) >= min_count
+        and len(low) >= 3
+        and low not in STOPWORDS
+    }

@@ -22,6 +22,7 @@ from assistant.swedish import (
     correct,
     fold,
     long_form,
+    proper_nouns,
     restore_question,
     stem,
     vocabulary,
@@ -326,6 +327,33 @@ def test_unknown_organisations_typed_in_lower_case() -> None:
     assert unknown_organisations("vad tycker goteborgs stad", ORGS, BODIES, VOCAB) == ["goteborgs stad"]
     for everyday in ("vad gör varje kommun", "hur styr staten sin kommun", "i vilken kommun", "hela regionen"):
         assert unknown_organisations(everyday, ORGS, BODIES, VOCAB) == []
+
+
+def test_a_district_body_the_corpus_never_names_is_unknown_however_typed() -> None:
+    for question, unknown in (
+        ("vad tyckte skarpnacks stadsdelsnamnd om tillitsbaserad styrning?", ["skarpnacks stadsdelsnämnd"]),
+        ("Vad säger Skarpnäcks stadsdelsnämnd om tillsyn?", ["Skarpnäcks stadsdelsnämnd"]),
+        ("Hur ser Enskede stadsdelsförvaltning på policylabbet?", ["Enskede stadsdelsförvaltning"]),
+    ):
+        as_written = normalise_question(question, VOCAB, ORGS, BODIES)  # as the pipeline reads it
+        assert unknown_organisations(as_written, ORGS, BODIES, VOCAB) == unknown
+    for known in ("vad tycker farsta stadsdelsnämnd om tillsyn", "Vad anser Norrmalms stadsdelsnämnd?"):
+        assert unknown_organisations(known, ORGS, BODIES, VOCAB) == []
+    assert unknown_organisations("vad tycker varje stadsdelsnämnd", ORGS, BODIES, VOCAB) == []
+
+
+def test_a_name_typed_in_lower_case_is_read_as_the_documents_write_it() -> None:
+    """Names such as "skolinspektionen" and "ivo": the documents always capitalise, so they are the silent
+    speakers they would be if capitalised; everyday words stay as typed."""
+    names = proper_nouns(TEXTS)
+    assert names["skolinspektionen"] == "Skolinspektionen" and names["ivo"] == "IVO"
+    assert not {"tillsyn", "lag", "stockholmsstad", "förslaget"} & set(names)
+    question = normalise_question(
+        "vad tyckte skolinspektionen själv om vitet, skrev dom nåt remissvar", VOCAB, ORGS, BODIES, names
+    )
+    assert silent_speakers(question, ORGS, BODIES) == ["Skolinspektionen"]
+    question = normalise_question("ivo då, vad svarade dom om tillsynen", VOCAB, ORGS, BODIES, names)
+    assert silent_speakers(question, ORGS, BODIES) == ["IVO"]
 
 
 @pytest.mark.parametrize("acronym", ["SKL", "SKR"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -251,14 +251,24 @@ def names_speaker(word: str, names: Collection[str]) -> bool:
     return any(_matches(name, typed) for name in names)
 
 
-def normalise_question(question: str, vocabulary: frozenset[str], organisations: set[str], bodies: set[str]) -> str:
+def normalise_question(
+    question: str,
+    vocabulary: frozenset[str],
+    organisations: set[str],
+    bodies: set[str],
+    names: Mapping[str, str] | None = None,
+) -> str:
     """A Swedish question as the documents would write it, for every rule that reads its words.
 
     Words typed without å/ä/ö or with a typo are written as in the documents
     (`swedish.restore_question`: "Nar startar forsoket?" → "När startar försöket?"), and names
     of organisations and bodies typed loosely as the index writes them ("hassleby vallingby" →
-    "Hässelby-Vällingby", "Äldrenämdens" → "Äldrenämndens"). Short forms stay as typed."""
+    "Hässelby-Vällingby", "Äldrenämdens" → "Äldrenämndens"). Short forms stay as typed. `names`:
+    words the documents always capitalise (lower case -> as written), so that "skolinspektionen"
+    and "ivo" read as the names they are."""
     text = unicodedata.normalize("NFC", restore_question(question, vocabulary))
+    if names:
+        text = _WORD_TOKEN.sub(lambda m: names.get(m.group(0), m.group(0)), text)
     typed = _typed(text, short_forms=False)
     found: list[tuple[int, int, str]] = []
     for name in sorted(organisations | bodies):
@@ -279,6 +289,9 @@ def normalise_question(question: str, vocabulary: frozenset[str], organisations:
             continue
         out = out[:start] + written + out[end:]
     return out
+
+
+_WORD_TOKEN = re.compile(r"(?<![\wåäöÅÄÖ-])[a-zåäöé]+(?![\wåäöÅÄÖ-])")
 
 
 def _longest(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -328,7 +341,8 @@ def unknown_names(
 # Overlapping (a lookahead): "säger Region" must not hide "Region Skåne".
 _ORG_PHRASE = re.compile(
     r"(?=\b((?:region|landstinget|kommunen|staden)\s+[\wåäö-]+"
-    r"|[\wåäö-]+\s+(?:kommun|kommuns|stad|stads|län|läns|region|municipality|city\s+council)"
+    r"|[\wåäö-]+\s+(?:kommun|kommuns|stad|stads|län|läns|region|municipality|city\s+council"
+    r"|stadsdelsnämnd(?:en)?s?|stadsdelsförvaltning(?:en)?s?)"
     r"|city\s+of\s+[\wåäö-]+)\b)",
     re.IGNORECASE,
 )
@@ -339,7 +353,12 @@ _KINDS = {
     "staden": "kommun", "municipality": "kommun", "city": "kommun", "region": "region", "landsting": "region",
     "landstinget": "region", "län": "region", "läns": "region", "universitet": "universitet", "council": "kommun",
 }  # fmt: skip
-_STRUCTURE = _GENERIC | set(_KINDS) | STOPWORDS  # the words of an organisation phrase that are not its place
+# A city district's bodies: "Farsta stadsdelsnämnd" is known, "Skarpnäcks stadsdelsnämnd" is not.
+_DISTRICT = frozenset(
+    f"{kind}{ending}" for kind in ("stadsdelsnämnd", "stadsdelsförvaltning") for ending in ("", "s", "en", "ens")
+)
+# The words of an organisation phrase that are not its place.
+_STRUCTURE = _GENERIC | set(_KINDS) | _DISTRICT | STOPWORDS
 
 
 def unknown_organisations(
@@ -360,7 +379,7 @@ def unknown_organisations(
         phrase = normalise(match.group(1))
         words = [w[:-1] if w.endswith("s") and len(w) > 4 else w for w in re.findall(r"[\wåäö-]+", phrase)]
         kind = next((_KINDS[w] for w in re.findall(r"[\wåäö-]+", phrase) if w in _KINDS), None)
-        places = [w for w in words if w not in _GENERIC and w not in _KINDS]
+        places = [w for w in words if w not in _GENERIC and w not in _KINDS and w not in _DISTRICT]
         if not any(_known_as(place, kind, phrase, names) for place in places):
             unknown.append(match.group(1))
     return list(dict.fromkeys(unknown))

@@ -21,5 +21,6 @@ ASKING = frozenset(
 
 def question_terms(question: str, vocab: frozenset[str], targets: list[Target]) -> set[str]:
     """Content terms of the question, without the speakers it names and the words that only ask."""
-    names = {t for target in targets for a in aliases(target.value) for t in analyse(f"{a} {a}s")}
+    # With the vocabulary, so that a name's compound parts go too: "socialnämnd" leaves no "nämnd" behind.
+    names = {t for target in targets for a in aliases(target.value) for t in analyse(f"{a} {a}s", vocab)}
     return {t for t in analyse(question, vocab) if t not in names and t not in ASKING}
