@@ -167,7 +167,7 @@ class HybridSearcher:
             lex = self.store.lexical_search(words, settings.candidate_k, filters.fields())
         t4 = time.perf_counter()
         full = len(retrievers) > 1  # baselines get neither the speaker lift nor reranking
-        speakers = self._most_specific([t for t in targets if not self._is_topic(t)])
+        speakers = self._most_specific(self._speaking(targets))
         agreed = _agreed(dense, lex) if speakers and self._carried_only(question, speakers) else frozenset()
         hits = self._fuse(dense, lex, speakers if full else [], agreed)
         if full and settings.sentence_weight > 0:
@@ -333,6 +333,21 @@ class HybridSearcher:
         organisations, bodies = self.store.speaker_names()
         own = {(t.field, t.value) for t in find_targets(question[: match.start()], organisations, bodies)}
         return not any((t.field, t.value) in own for t in speakers)
+
+    def _speaking(self, targets: list[Target]) -> list[Target]:
+        """The named targets whose own passages are asked for: not the names most documents talk about
+        ("Tillitsdelegationen"), unless such a body is named with nothing but its own organisation
+        ("socialförvaltningen i Stockholm"): then it is the one asked, however often others mention it."""
+        plain = [t for t in targets if not self._is_topic(t)]
+        widely = [t for t in targets if t.field == "body" and self._is_topic(t)]
+        if not widely or not plain or any(t.field != "organisation" for t in plain):
+            return plain
+        organisation_of = self.store.lexical().organisation_of()
+        named = {t.value for t in plain}
+        own = [t for t in widely if organisation_of.get(t.value) in named]
+        if named <= {organisation_of.get(t.value) for t in own}:
+            return [*plain, *own]
+        return plain
 
     def _most_specific(self, speakers: list[Target]) -> list[Target]:
         """A body and its own organisation named together ("stadsledningskontoret i Stockholm") are

@@ -272,6 +272,18 @@ def test_a_body_and_its_city_are_one_speaker(searcher: HybridSearcher, corpus_se
     assert sum(1 for h in hits if h.chunk.body == "Stadsledningskontoret") > corpus_settings.max_per_speaker
 
 
+def test_a_widely_mentioned_body_named_with_its_own_city_is_the_speaker(searcher: HybridSearcher) -> None:
+    """Many documents mention socialförvaltningen, so alone it reads as a topic; named with nothing
+    but its own city it is the body asked, and the city does not stand in for it."""
+    result = searcher.search("Vad anser socialförvaltningen i Stockholm om tillsynen?", 6)
+    assert "Socialförvaltningen" in {t.value for t in result.speakers}
+    assert "Stockholms stad" not in {t.value for t in result.speakers}
+    assert "Tillitsdelegationen" not in {t.value for t in result.speakers}
+    assert {"Socialförvaltningen"} & {h.chunk.body for h in result.hits[:3]}
+    other = searcher.search("Vad tycker Malmö om Tillitsdelegationens förslag om tillsynen?", 6)
+    assert {t.value for t in other.speakers} == {"Malmö stad"}  # the inquiry named beside a respondent stays a topic
+
+
 def test_the_sentence_evidence_can_be_turned_off(corpus_settings: Settings) -> None:
     question = "Vad innebär förslaget om generella statsbidrag?"
     on = Assistant(corpus_settings).searcher.search(question, 10).hits
