@@ -481,7 +481,7 @@ def proper_nouns(texts: Iterable[str], min_count: int = 2) -> dict[str, str]:
             if not token[:1].isupper():
                 lower.add(low)
                 continue
-            before = text[: match.start()].rstrip(" \t\"'(*#-–")
+            before = text[max(0, match.start() - 12) : match.start()].rstrip(" \t\"'(*#-–")
             if not before or before[-1] in _SENTENCE_END:  # a sentence's first word: capitalised as such
                 continue
             written.setdefault(low, Counter())[token] += 1
