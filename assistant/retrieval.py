@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -219,8 +220,9 @@ class HybridSearcher:
                 store[chunk.id] = score
         if targets:
             # Lift the named speakers' passages by the weight of a first-rank hit.
+            organisation_of = self.store.lexical().organisation_of()
             for chunk_id, chunk in chunks.items():
-                if chunk_id in agreed or _speaks_for(chunk, targets):
+                if chunk_id in agreed or _speaks_for(chunk, targets, organisation_of):
                     scores[chunk_id] += 1.0 / (rrf + 1)
         ordered = sorted(scores, key=lambda cid: -scores[cid])
         return [
@@ -267,11 +269,12 @@ class HybridSearcher:
             typed = {}
 
         meaning = self._sentence_meaning(vector, head)
+        organisation_of = lexical.organisation_of()
 
         def bonus(hit: Hit) -> float:
             # With named speakers, only their passages are lifted: another body's wording must
             # not overtake the speaker the user asked about.
-            spoken = hit.chunk.id in agreed or _speaks_for(hit.chunk, speakers)
+            spoken = hit.chunk.id in agreed or _speaks_for(hit.chunk, speakers, organisation_of)
             if speakers and not spoken:
                 return 0.0
             lifted = lexical.sentence_coverage(hit.chunk.id, terms) + typed.get(hit.chunk.id, 0.0)
@@ -392,11 +395,17 @@ class HybridSearcher:
         ]
 
 
-def _speaks_for(chunk: Chunk, speakers: list[Target]) -> bool:
-    """The passage is a named speaker's own, or another body's account of what a named body said
-    ("Norrmalms stadsdelsnämnd ställer sig positiv …" in the city's summary of the answers)."""
+def _speaks_for(chunk: Chunk, speakers: list[Target], organisation_of: Mapping[str, str]) -> bool:
+    """The passage is a named speaker's own, or another body of its organisation telling what it said
+    ("Norrmalms stadsdelsnämnd ställer sig positiv …" in the city's summary of the answers). Only of
+    its organisation: Malmö's "Arbetsmarknads- och socialnämnden" names no Stockholm socialnämnd."""
     return any(
-        getattr(chunk, t.field) == t.value or (t.field == "body" and _names(chunk.id, chunk.text, t.value))
+        getattr(chunk, t.field) == t.value
+        or (
+            t.field == "body"
+            and chunk.organisation == organisation_of.get(t.value)
+            and _names(chunk.id, chunk.text, t.value)
+        )
         for t in speakers
     )
 

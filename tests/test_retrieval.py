@@ -342,9 +342,17 @@ def test_a_summary_of_what_a_named_body_said_counts_as_that_bodys(chunks: list[C
     summary = next(c for c in chunks if c.body != body.value and "Norrmalms stadsdelsnämnd ställer sig" in c.text)
     own = next(c for c in chunks if c.body == body.value)
     silent = next(c for c in chunks if c.body != body.value and "norrmalm" not in c.text.lower())
-    assert retrieval._speaks_for(summary, [body]) and retrieval._speaks_for(own, [body])
-    assert not retrieval._speaks_for(silent, [body])
+    organisation_of = {c.body: c.organisation for c in chunks}
+    assert retrieval._speaks_for(summary, [body], organisation_of)
+    assert retrieval._speaks_for(own, [body], organisation_of)
+    assert not retrieval._speaks_for(silent, [body], organisation_of)
     # A city is named all over its bodies' texts: only its own passages are its.
     city = Target("organisation", "Stockholms stad")
     other = next(c for c in chunks if c.organisation != city.value)
-    assert not retrieval._speaks_for(dataclasses.replace(other, text=f"{other.text} Stockholms stad"), [city])
+    named = dataclasses.replace(other, text=f"{other.text} Stockholms stad")
+    assert not retrieval._speaks_for(named, [city], organisation_of)
+    # Another organisation's body whose name holds the body's ("Arbetsmarknads- och socialnämnden",
+    # Malmö) tells nothing of Stockholm's socialnämnd.
+    socialnamnden = Target("body", "Socialnämnden (socialförvaltningen)")
+    malmo = next(c for c in chunks if c.organisation == "Malmö stad" and "socialnämnden" in c.text.lower())
+    assert not retrieval._speaks_for(malmo, [socialnamnden], organisation_of)

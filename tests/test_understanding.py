@@ -34,12 +34,23 @@ def _bodies(answer: Answer) -> set[str]:
 
 # -- 1. follow-ups: decided by what the question says, not by its length ---------------------
 def test_a_follow_up_naming_its_own_speaker_and_topic_is_asked_alone(assistant: Assistant) -> None:
-    question = "Vad säger Socialnämnden i Stockholm om tillsyn?"
+    question = "Vad säger Äldrenämnden i Stockholm om tillsyn?"
     answer = assistant.answer(question, history=[(MALMO_Q, "")])
     assert answer.standalone_question == question
     assert "statsbidrag" not in answer.standalone_question
     assert not answer.abstained, answer.text
-    assert _bodies(answer) == {"Socialnämnden (socialförvaltningen)"}, answer.text
+    assert _bodies(answer) == {"Äldrenämnden (äldreförvaltningen)"}, answer.text
+
+
+def test_a_follow_up_about_a_topic_its_speaker_never_takes_up_is_refused_not_hijacked(assistant: Assistant) -> None:
+    """Stockholm's socialnämnd adopts socialförvaltningen's answer, which names the report on
+    tillsyn but says nothing about it: the question is asked alone and refused, and Malmö's
+    "Arbetsmarknads- och socialnämnden" (a socialnämnd too) does not stand in for it."""
+    question = "Vad säger Socialnämnden i Stockholm om tillsyn?"
+    answer = assistant.answer(question, history=[(MALMO_Q, "")])
+    assert answer.standalone_question == question
+    assert answer.abstained, answer.text
+    assert "Arbetsmarknads- och socialnämnden" not in _bodies(answer)
 
 
 def test_a_follow_up_without_a_topic_takes_the_previous_topic(assistant: Assistant) -> None:

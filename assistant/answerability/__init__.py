@@ -28,7 +28,7 @@ class Decision:
 
 def decide(evidence: Evidence, model: AnswerabilityModel, prompts: Path, language: str) -> Decision:
     """Answer when the model's probability reaches its threshold, unless a hard rule says no."""
-    probability = model.probability(evidence.vector())
+    probability = model.evidence_probability(evidence)
     if evidence.values["unknown_organisation"] or evidence.values["known_words"] == 0.0:
         return Decision(False, probability, _reason(evidence, prompts, language))
     if probability >= model.threshold:

@@ -58,7 +58,11 @@ FEATURES = (
     "joined",
     "topic_words_elsewhere",
     "polar_event",
+    "question_kind",
 )
+# "question_kind" is not measured here: the model's question prior (`model.QuestionPrior`) reads the
+# question's vector. Until then it holds this placeholder.
+NEUTRAL_KIND = 0.5
 
 
 @dataclass
@@ -70,9 +74,13 @@ class Evidence:
     silent: list[str] = field(default_factory=list)
     summary_organisation: str = ""
     missing_kind: str = ""  # message key of the answer kind no passage gives
+    query_vector: Sequence[float] | None = None  # the question's embedding, which the question prior reads
+    corpus: frozenset[str] = frozenset()  # the ids of the documents it was asked of
 
     def vector(self) -> np.ndarray:
-        return np.array([self.values[name] for name in FEATURES], dtype=float)
+        """The features in `FEATURES` order, "question_kind" neutral: the model fills it (`QuestionPrior`)."""
+        values = {**self.values, "question_kind": NEUTRAL_KIND}
+        return np.array([values[name] for name in FEATURES], dtype=float)
 
 
 def gather(
@@ -154,6 +162,8 @@ def gather(
         silent=non_speakers if (asks_stance and not r.speakers) else [],
         summary_organisation=summary_org,
         missing_kind=wanted.missing if wanted is not None else "",
+        query_vector=r.query_vector,
+        corpus=frozenset(lexical.documents()),
     )
 
 

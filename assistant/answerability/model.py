@@ -9,16 +9,78 @@ weights can be read: each feature's contribution to a decision can be shown and 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from assistant.answerability.features import FEATURES
+from assistant.answerability.features import FEATURES, Evidence
 from assistant.errors import ConfigError
 
 MODEL_PATH = Path(__file__).with_name("answerability.json")
+
+
+@dataclass(frozen=True)
+class QuestionPrior:
+    """P(answerable | the question's wording alone): a strongly regularised logistic regression on the
+    question's e5 vector, fitted on the dev questions.
+
+    Some kinds of question are seldom answered by a remiss corpus whatever the passages say: what
+    happened afterwards, a person's party, a figure nobody reports. Their wording shares a direction
+    in embedding space that no count of matching words sees. The main model reads this probability as
+    one feature beside the others (stacked: fitted on out-of-file values), so it weighs it, never
+    obeys it. What it learns is partly this corpus's (which bodies said nothing on which topic), so
+    it is read only on the documents it was fitted on (`corpus`); on another inquiry's it weighs
+    nothing until refitted on that inquiry's dev set."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    corpus: frozenset[str] = frozenset()  # the document ids of the index it was fitted on
+
+    def applies_to(self, corpus: frozenset[str]) -> bool:
+        """Mostly the documents it was fitted on (Jaccard overlap at least a half)?"""
+        if not self.corpus:
+            return True
+        return len(self.corpus & corpus) >= 0.5 * len(self.corpus | corpus)
+
+    def __call__(self, vector: Sequence[float] | None) -> float | None:
+        """P(answerable | wording); None without a vector or for another embedder's (no opinion)."""
+        if vector is None:
+            return None
+        v = np.asarray(vector, dtype=float)
+        if v.shape != self.mean.shape:
+            return None
+        z = float(((v - self.mean) / self.scale) @ self.weights + self.bias)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def to_json(self) -> dict:
+        return {
+            "mean": self.mean.tolist(),
+            "scale": self.scale.tolist(),
+            "weights": self.weights.tolist(),
+            "bias": self.bias,
+            "corpus": sorted(self.corpus),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> QuestionPrior:
+        return cls(
+            np.array(data["mean"], dtype=float),
+            np.array(data["scale"], dtype=float),
+            np.array(data["weights"], dtype=float),
+            float(data["bias"]),
+            frozenset(data.get("corpus", ())),
+        )
+
+
+def fit_prior(vectors: np.ndarray, y: np.ndarray, l2: float, corpus: frozenset[str] = frozenset()) -> QuestionPrior:
+    mean, scale = standardise(vectors)
+    weights, bias = fit_logistic((vectors - mean) / scale, y, l2)
+    return QuestionPrior(mean, scale, weights, bias, corpus)
 
 
 @dataclass(frozen=True)
@@ -32,6 +94,18 @@ class AnswerabilityModel:
     bias: float
     threshold: float
     report: dict = field(default_factory=dict)
+    prior: QuestionPrior | None = None
+
+    def evidence_probability(self, evidence: Evidence) -> float:
+        """P(answerable) of measured evidence, its question kind read by the prior. Without one (no
+        prior, no vector, another embedder, another corpus) the kind is the training mean: it then
+        weighs nothing."""
+        x = evidence.vector()
+        kind = self.features.index("question_kind")
+        prior = self.prior
+        read = prior(evidence.query_vector) if prior is not None and prior.applies_to(evidence.corpus) else None
+        x[kind] = self.mean[kind] if read is None else read
+        return self.probability(x)
 
     def probability(self, x: np.ndarray) -> float:
         z = float(((x - self.mean) / self.scale) @ self.weights + self.bias)
@@ -51,6 +125,7 @@ class AnswerabilityModel:
             "bias": self.bias,
             "threshold": self.threshold,
             "report": self.report,
+            "question_prior": self.prior.to_json() if self.prior is not None else None,
         }
 
     @classmethod
@@ -63,6 +138,7 @@ class AnswerabilityModel:
             float(data["bias"]),
             float(data["threshold"]),
             data.get("report", {}),
+            QuestionPrior.from_json(data["question_prior"]) if data.get("question_prior") else None,
         )
 
 
@@ -105,11 +181,16 @@ def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit(
-    x: np.ndarray, y: np.ndarray, threshold: float, l2: float = 1.0, report: dict | None = None
+    x: np.ndarray,
+    y: np.ndarray,
+    threshold: float,
+    l2: float = 1.0,
+    report: dict | None = None,
+    prior: QuestionPrior | None = None,
 ) -> AnswerabilityModel:
     mean, scale = standardise(x)
     weights, bias = fit_logistic((x - mean) / scale, y, l2)
-    return AnswerabilityModel(FEATURES, mean, scale, weights, bias, threshold, report or {})
+    return AnswerabilityModel(FEATURES, mean, scale, weights, bias, threshold, report or {}, prior)
 
 
 def cross_validated_probabilities(

@@ -11,6 +11,8 @@ ASKING = frozenset(
         "vad tycker tyckte anser ansåg säger sa sade skriver skrev menar tänker ser syn på ställning inställning "
         "hur varför vilka vilken vilket vem när var finns fanns kan ska skulle gör gjorde har hade föreslår "
         "föreslog svarar svarade tar upp om tror uppfattning åsikt "
+        # a light verb: "fattade beslut" asks what "beslutade" does
+        "fatta fattar fattade fattat "
         "what does do did say says think thinks view position about how why which who when where propose "
         "proposes suggest respond answer mean means write wrote "
         "remissinstans remissinstanser instans instanser positiv positiva kritisk kritiska tveksam tveksamma "
