@@ -55,7 +55,8 @@ def measure(assistant: Assistant, cases: Sequence[Case]) -> tuple[np.ndarray, np
 
 def prior_column(q: np.ndarray, y: np.ndarray, groups: Sequence[str], l2: float = PRIOR_L2) -> np.ndarray:
     """Out-of-file question kind for every case: each file's from a prior fitted on the other files,
-    so the main model learns how far the prior carries to an author it was not fitted on."""
+    so the main model learns how far the prior carries to an author it was not fitted on. Capped at
+    the column's mean: the prior may warn, never vouch (`QuestionPrior`)."""
     labels = np.array(groups)
     names = list(dict.fromkeys(groups))
     if len(names) < 2:  # one file: five folds instead
@@ -66,7 +67,7 @@ def prior_column(q: np.ndarray, y: np.ndarray, groups: Sequence[str], l2: float 
         train, held = labels != name, labels == name
         prior = fit_prior(q[train], y[train], l2)
         out[held] = [_read(prior, v) for v in q[held]]
-    return out
+    return np.minimum(out, out.mean())
 
 
 def _read(prior: QuestionPrior, vector: np.ndarray) -> float:
@@ -112,7 +113,7 @@ def leave_one_file_out(
         x_train, x_held = x[train].copy(), x[held].copy()
         if q is not None:
             x_train[:, kind] = prior_column(q[train], y[train], list(labels[train]))
-            prior = fit_prior(q[train], y[train], PRIOR_L2)
+            prior = fit_prior(q[train], y[train], PRIOR_L2, ceiling=float(x_train[:, kind].max()))
             x_held[:, kind] = [_read(prior, v) for v in q[held]]
         oof = cross_validated_probabilities(x_train, y[train], l2=L2)
         threshold = choose_threshold(np.where(hard[train], 0.0, oof), y[train])
@@ -141,7 +142,8 @@ def refit(settings: Settings, datasets: Sequence[Path], out: Path, rounds: int =
     report: dict = {}
     for _ in range(rounds):
         x, y, q = measure(assistant, cases)
-        x[:, FEATURES.index("question_kind")] = prior_column(q, y, groups)
+        kind = FEATURES.index("question_kind")
+        x[:, kind] = prior_column(q, y, groups)
         hard = x[:, FEATURES.index("unknown_organisation")] > 0
         oof = np.where(hard, 0.0, cross_validated_probabilities(x, y, l2=L2))
         threshold = choose_threshold(oof, y)
@@ -149,7 +151,7 @@ def refit(settings: Settings, datasets: Sequence[Path], out: Path, rounds: int =
         if len(set(groups)) > 1:
             report["leave_one_file_out"] = leave_one_file_out(x, y, groups, hard, q)
         corpus = frozenset(assistant.store.lexical().documents())
-        model = fit(x, y, threshold, L2, report, fit_prior(q, y, PRIOR_L2, corpus))
+        model = fit(x, y, threshold, L2, report, fit_prior(q, y, PRIOR_L2, corpus, float(x[:, kind].max())))
         assistant.model = model  # the next round's follow-ups are resolved with it
     out.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return {"model": model, **report}

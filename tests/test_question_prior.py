@@ -26,9 +26,13 @@ def test_each_files_prior_value_comes_from_a_prior_fitted_without_it() -> None:
     flipped = y.copy()
     flipped[:50] = 1.0 - flipped[:50]  # file a's own labels change ...
     after = prior_column(q, flipped, groups, l2=1.0)
-    assert np.allclose(before[:50], after[:50])  # ... and its values do not: they never saw them
+    # ... and its values do not (below the cap, the column's mean): they never saw them.
+    below = (before[:50] < before.mean() - 1e-9) & (after[:50] < after.mean() - 1e-9)
+    assert below.sum() >= 15 and np.allclose(before[:50][below], after[:50][below])
     assert not np.allclose(before[50:], after[50:])  # the other files' priors were fitted on a's labels
-    assert np.mean(before[y == 1]) > 0.6 > 0.4 > np.mean(before[y == 0])
+    assert np.mean(before[y == 0]) < np.mean(before[y == 1])
+    # It warns, never vouches: every question that sounds answerable gets the same capped value.
+    assert (before == before.max()).sum() >= 30
 
 
 def test_leave_one_file_out_refits_the_prior_without_the_file() -> None:
@@ -83,3 +87,5 @@ def test_the_shipped_model_reads_the_question_prior_as_a_sign_of_an_answer() -> 
     model = load_model()
     assert model.prior is not None and len(model.prior.weights) == len(model.prior.mean) > 100
     assert model.weights[model.features.index("question_kind")] > 0
+    assert 0.0 < model.prior.ceiling < 1.0  # capped: it warns, never vouches
+    assert model.prior.corpus  # read only on the documents it was fitted on

@@ -31,15 +31,18 @@ class QuestionPrior:
     happened afterwards, a person's party, a figure nobody reports. Their wording shares a direction
     in embedding space that no count of matching words sees. The main model reads this probability as
     one feature beside the others (stacked: fitted on out-of-file values), so it weighs it, never
-    obeys it. What it learns is partly this corpus's (which bodies said nothing on which topic), so
-    it is read only on the documents it was fitted on (`corpus`); on another inquiry's it weighs
-    nothing until refitted on that inquiry's dev set."""
+    obeys it. It can warn, never vouch: its value is capped at `ceiling` (the dev questions' mean),
+    so a question that sounds answerable gains nothing over the evidence ("Vilka är de sju
+    principerna?" sounds answerable; no passage lists them). What it learns is partly this corpus's
+    (which bodies said nothing on which topic), so it is read only on the documents it was fitted
+    on (`corpus`); on another inquiry's it weighs nothing until refitted on that inquiry's dev set."""
 
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
     bias: float
     corpus: frozenset[str] = frozenset()  # the document ids of the index it was fitted on
+    ceiling: float = 1.0  # the most it says: the mean of its stacked values on dev
 
     def applies_to(self, corpus: frozenset[str]) -> bool:
         """Mostly the documents it was fitted on (Jaccard overlap at least a half)?"""
@@ -55,7 +58,7 @@ class QuestionPrior:
         if v.shape != self.mean.shape:
             return None
         z = float(((v - self.mean) / self.scale) @ self.weights + self.bias)
-        return 1.0 / (1.0 + np.exp(-z))
+        return min(1.0 / (1.0 + np.exp(-z)), self.ceiling)
 
     def to_json(self) -> dict:
         return {
@@ -64,6 +67,7 @@ class QuestionPrior:
             "weights": self.weights.tolist(),
             "bias": self.bias,
             "corpus": sorted(self.corpus),
+            "ceiling": self.ceiling,
         }
 
     @classmethod
@@ -74,13 +78,16 @@ class QuestionPrior:
             np.array(data["weights"], dtype=float),
             float(data["bias"]),
             frozenset(data.get("corpus", ())),
+            float(data.get("ceiling", 1.0)),
         )
 
 
-def fit_prior(vectors: np.ndarray, y: np.ndarray, l2: float, corpus: frozenset[str] = frozenset()) -> QuestionPrior:
+def fit_prior(
+    vectors: np.ndarray, y: np.ndarray, l2: float, corpus: frozenset[str] = frozenset(), ceiling: float = 1.0
+) -> QuestionPrior:
     mean, scale = standardise(vectors)
     weights, bias = fit_logistic((vectors - mean) / scale, y, l2)
-    return QuestionPrior(mean, scale, weights, bias, corpus)
+    return QuestionPrior(mean, scale, weights, bias, corpus, ceiling)
 
 
 @dataclass(frozen=True)
