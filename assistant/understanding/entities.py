@@ -423,7 +423,7 @@ def silent_speakers(
     place one is in ("i Norrland"), not a compound on a speaker's name ("Stockholmsinstanser")."""
     accepted = {fold(w) for w in known | _NOT_ORGANISATIONS}
     speakers = organisations | bodies
-    prefixes = tuple(fold(a) for name in speakers for a in aliases(name) if len(a) >= 4 and " " not in a)
+    prefixes = _speaker_prefixes(frozenset(speakers))
     silent = []
     for match in _PROPER.finditer(question):
         name = match.group(0)
@@ -443,6 +443,13 @@ def silent_speakers(
             continue
         silent.append(name)
     return list(dict.fromkeys(silent))
+
+
+@lru_cache(maxsize=8)
+def _speaker_prefixes(speakers: frozenset[str]) -> tuple[str, ...]:
+    """The one-word aliases a compound on a speaker's name starts with ("Stockholmsinstanser"),
+    built once per set of speakers rather than per question."""
+    return tuple(fold(a) for name in sorted(speakers) for a in aliases(name) if len(a) >= 4 and " " not in a)
 
 
 def _starts_sentence(text: str, start: int) -> bool:
