@@ -100,6 +100,7 @@ class _Snapshot:
     sentences: dict[str, tuple[tuple[str, frozenset[str]], ...]] = field(default_factory=dict)
     organisation_of: dict[str, str] | None = None
     proper_nouns: dict[str, str] | None = None
+    document_ids: frozenset[str] | None = None
     total_terms: int | None = None
     chunk_rows: dict[int, Chunk] = field(default_factory=dict)
     previous_vocab: frozenset[str] | None = None  # reused when unchanged, so caches keyed on it stay warm
@@ -377,6 +378,14 @@ class LexicalIndex:
         """Every indexed chunk (reads the whole index: for checks and tests, not for answering)."""
         rows = self._query("SELECT id, text, meta FROM chunks ORDER BY n")
         return [Chunk.from_metadata(i, t, json.loads(m)) for i, t, m in rows]
+
+    @property
+    def document_ids(self) -> frozenset[str]:
+        """The ids of the indexed documents, read once per index version (every question reads them)."""
+        snap = self._snapshot
+        if snap.document_ids is None:
+            snap.document_ids = frozenset(d for (d,) in self._query("SELECT doc_id FROM documents"))
+        return snap.document_ids
 
     @property
     def proper_nouns(self) -> dict[str, str]:

@@ -150,7 +150,7 @@ def refit(settings: Settings, datasets: Sequence[Path], out: Path, rounds: int =
         report = {"datasets": [p.name for p in datasets], "cross_validated": summary(oof, y, threshold)}
         if len(set(groups)) > 1:
             report["leave_one_file_out"] = leave_one_file_out(x, y, groups, hard, q)
-        corpus = frozenset(assistant.store.lexical().documents())
+        corpus = assistant.store.lexical().document_ids
         model = fit(x, y, threshold, L2, report, fit_prior(q, y, PRIOR_L2, corpus, float(x[:, kind].max())))
         assistant.model = model  # the next round's follow-ups are resolved with it
     out.write_text(json.dumps(model.to_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

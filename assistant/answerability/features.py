@@ -163,7 +163,7 @@ def gather(
         summary_organisation=summary_org,
         missing_kind=wanted.missing if wanted is not None else "",
         query_vector=r.query_vector,
-        corpus=frozenset(lexical.documents()),
+        corpus=lexical.document_ids,
     )
 
 
